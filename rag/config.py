@@ -1,0 +1,71 @@
+"""Settings and default locations (seeds, index, model cache); validated on creation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+MAX_QUESTION_CHARS = 2000
+MAX_K = 50
+FORMAT_VERSION = 1
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that determines the content of an index."""
+
+    model: str = DEFAULT_MODEL
+    chunk_size: int = 500
+    chunk_overlap: int = 100
+
+    def __post_init__(self) -> None:
+        if not self.model or not isinstance(self.model, str):
+            raise ValueError("Settings.model must be a non-empty model id or path")
+        if self.chunk_size < 50:
+            raise ValueError(f"chunk_size must be at least 50 characters, got {self.chunk_size}")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap must be >= 0 and smaller than chunk_size "
+                f"({self.chunk_size}), got {self.chunk_overlap}"
+            )
+
+    def chunking(self) -> dict[str, Any]:
+        """The chunking part of the settings, as stored in the manifest."""
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+def _project_dir(name: str) -> Path:
+    candidate = _PROJECT_ROOT / name
+    if (_PROJECT_ROOT / "pyproject.toml").is_file():
+        return candidate
+    return Path.cwd() / name
+
+
+def default_seeds_dir() -> Path:
+    """The corpus folder: ``$RAG_SEEDS`` or the project's ``seeds/``."""
+    env = os.environ.get("RAG_SEEDS")
+    return Path(env) if env else _project_dir("seeds")
+
+
+def default_index_dir() -> Path:
+    """The index folder: ``$RAG_INDEX`` or the project's ``index/``."""
+    env = os.environ.get("RAG_INDEX")
+    return Path(env) if env else _project_dir("index")
+
+
+def model_cache_dir() -> Path:
+    """Where provisioned models live: ``$RAG_MODEL_CACHE`` or ``~/.cache/nachrichten-rag/models``."""
+    env = os.environ.get("RAG_MODEL_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "nachrichten-rag" / "models"

@@ -1,0 +1,116 @@
+"""The nouns of the project as frozen dataclasses; no I/O happens here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned news article; ``body`` keeps paragraphs separated by blank lines."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None = None
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article; ``body[start:end] == text`` for the article's body."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article with its character span in the article body."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its score (an ``Entry(id, score, content, metadata)``)."""
+
+    id: str
+    score: float
+    text: str
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    start: int
+    end: int
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source backing part of an answer: the passage and the exact supporting sentence."""
+
+    number: int
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    text: str
+    quote: str
+    quote_start: int
+    quote_end: int
+    passage_start: int
+    passage_end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The assistant's reply: text with ``[n]`` markers and the citations they point to."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    language: str = "en"
+    hits: tuple[Hit, ...] = ()
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "language": self.language,
+            "reason": self.reason,
+            "citations": [c.to_dict() for c in self.citations],
+            "hits": [h.to_dict() for h in self.hits],
+        }
