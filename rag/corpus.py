@@ -1,0 +1,220 @@
+"""Parse messy scraped news files into clean ``Article`` records.
+
+``parse_article`` is pure (text in, Article out); ``read_text`` and ``load_corpus`` are the
+I/O edge. Decoding: UTF-8 (a BOM is dropped); a file that is not valid UTF-8 is decoded as
+Windows-1252 (the usual legacy encoding of German text) with a warning; a file that is neither,
+or that contains NUL bytes, is rejected with a ``CorpusError`` naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import CorpusError
+from rag.types import Article
+
+SUFFIXES = (".txt", ".md")
+PARSER_VERSION = 1
+MAX_FILE_BYTES = 5_000_000
+
+_DATE_PREFIX = re.compile(r"^\s*(?:date|datum|Datum|Date)\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*")
+_DE_DATE_PREFIX = re.compile(r"^\s*(?:Datum|Stand)\s*:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\b\s*")
+_BYLINE = re.compile(r"^\s*(?:Von|Quelle)\s*:\s*(.+?)\s*$")
+_DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.\-/ ]{1,40}?\s\(([^()]{2,40})\)\s[–—-]\s")
+_BOILERPLATE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^Bearbeitet von\s*:",
+        r"^\d[\d.,]*\s+(?:Ansichten|Aufrufe|Views)\s*$",
+        r"^⇢",
+        r"^(?:Lesen Sie auch|Mehr zum Thema|Auch interessant)\b",
+        r"^Weitere (?:Details|Informationen|Infos)\b.*\bfinden Sie\b",
+        r"^Haben Sie einen Fehler",
+        r"^Wir werden Ihre Kommentare",
+    )
+]
+_SOURCES_HEADING = re.compile(r"^(?:Quellen|Quelle|Sources)\s*:?\s*$", re.IGNORECASE)
+_TERMINAL = ("。", ".", "!", "?", "…", "“", "”", "\"", "»", "«", "'", ":", ")")
+TITLE_MAX_CHARS = 120
+
+
+@dataclass
+class LoadReport:
+    """Outcome of loading a corpus folder: the articles and one message per skipped file."""
+
+    articles: list[Article] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, str | None]:
+    """Decode file bytes; return the text and a warning if a fallback was needed."""
+    if b"\x00" in data:
+        raise CorpusError(f"{name}: contains NUL bytes, so it is not a text file; remove it from the corpus folder.")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise CorpusError(
+                f"{name}: not valid UTF-8 (byte {exc.start}) nor Windows-1252; "
+                "re-save the file as UTF-8."
+            ) from None
+        return text, f"{name}: not valid UTF-8 (byte {exc.start}); decoded as Windows-1252 — re-save it as UTF-8 to silence this."
+
+
+def _clean_line(line: str) -> str:
+    line = line.replace("\u00a0", " ").replace("\u200b", "")
+    line = "".join(ch for ch in line if ch in "\t" or unicodedata.category(ch) != "Cc")
+    return re.sub(r"[ \t]+", " ", line).strip()
+
+
+def _is_boilerplate(line: str) -> bool:
+    return any(p.search(line) for p in _BOILERPLATE)
+
+
+def _looks_like_heading(line: str) -> bool:
+    return len(line) <= TITLE_MAX_CHARS and not line.endswith(_TERMINAL)
+
+
+def _first_sentence(text: str) -> str:
+    match = re.search(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„«\"])", text)
+    first = text[: match.start()] if match else text
+    if len(first) > TITLE_MAX_CHARS:
+        cut = first[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
+        first = cut.rstrip(",;:–- ") + " …"
+    return first
+
+
+def _strip_prefix(lines: list[str], meta: dict[str, str]) -> list[str]:
+    """Remove the metadata prefix (`` date 2026-01-08 ``, ``Von: dpa``) from the first lines."""
+    while lines:
+        first = lines[0]
+        m = _DATE_PREFIX.match(first)
+        d = _DE_DATE_PREFIX.match(first) if not m else None
+        if m:
+            meta.setdefault("date", m.group(1))
+            first = first[m.end():]
+        elif d:
+            day, month, year = (int(g) for g in d.groups())
+            meta.setdefault("date", f"{year:04d}-{month:02d}-{day:02d}")
+            first = first[d.end():]
+        b = _BYLINE.match(first)
+        if b:
+            meta.setdefault("source", b.group(1))
+            first = ""
+        if first == lines[0]:
+            break
+        lines = ([first] if first else []) + lines[1:]
+    return lines
+
+
+def _join_paragraphs(lines: list[str]) -> str:
+    """Join paragraphs with blank lines; a subheading stays on the line above its paragraph."""
+    parts: list[str] = []
+    for i, line in enumerate(lines):
+        if i:
+            parts.append("\n" if _looks_like_heading(lines[i - 1]) else "\n\n")
+        parts.append(line)
+    return "".join(parts)
+
+
+def parse_article(text: str, article_id: str) -> Article:
+    """Parse one article file's text; raise ``CorpusError`` if nothing readable remains."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_clean_line(raw) for raw in text.split("\n")]
+    lines = [line for line in lines if line]
+    meta: dict[str, str] = {}
+    lines = _strip_prefix(lines, meta)
+    kept: list[str] = []
+    for line in lines:
+        if _SOURCES_HEADING.match(line):
+            break  # the trailing list of outlet names and anything after it is not content
+        if not _is_boilerplate(line):
+            kept.append(line)
+    if not kept:
+        raise CorpusError(f"{article_id}: no article text left after removing boilerplate; check the file's content.")
+    title_derived = not _looks_like_heading(kept[0]) or len(kept) == 1
+    title = _first_sentence(kept[0]) if title_derived else kept[0]
+    body_lines = kept if title_derived else kept[1:]
+    body = _join_paragraphs(body_lines)
+    source = meta.get("source")
+    if source is None:
+        m = next((_DATELINE.match(line) for line in body_lines[:3] if _DATELINE.match(line)), None)
+        source = m.group(1) if m else None
+    return Article(
+        id=article_id,
+        title=title,
+        body=body,
+        date=meta.get("date"),
+        source=source,
+        meta={"title_derived": title_derived, "parser_version": PARSER_VERSION},
+    )
+
+
+def read_article(path: Path) -> tuple[Article, str | None]:
+    """Read and parse one file; return the article and a decoding warning, if any."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"{path.name}: {size} bytes is larger than the {MAX_FILE_BYTES}-byte limit for one article; split it.")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path.name}: cannot be read ({exc.strerror}); check its permissions.") from exc
+    if not data.strip():
+        raise CorpusError(f"{path.name}: file is empty; skipped.")
+    text, warning = decode_bytes(data, path.name)
+    return parse_article(text, path.stem), warning
+
+
+def corpus_files(seeds_dir: Path) -> list[Path]:
+    """The article files of a corpus folder, sorted by name."""
+    if not seeds_dir.is_dir():
+        raise CorpusError(f"Corpus folder {seeds_dir} does not exist; create it and put .txt/.md articles in it.")
+    return sorted(
+        p for p in seeds_dir.iterdir()
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith(".")
+    )
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def corpus_hashes(seeds_dir: Path) -> dict[str, str]:
+    """Map file name → content hash for every article file in the folder."""
+    return {p.name: file_hash(p) for p in corpus_files(seeds_dir)}
+
+
+def corpus_hash(hashes: dict[str, str]) -> str:
+    """One hash over all file names and their content hashes."""
+    digest = hashlib.sha256(f"parser={PARSER_VERSION}\n".encode())
+    for name in sorted(hashes):
+        digest.update(f"{name}\t{hashes[name]}\n".encode())
+    return digest.hexdigest()
+
+
+def load_corpus(seeds_dir: Path) -> LoadReport:
+    """Load every article in the folder; a bad file is reported and never stops the others."""
+    report = LoadReport()
+    seen: set[str] = set()
+    for path in corpus_files(seeds_dir):
+        if path.stem in seen:
+            report.errors.append(f"{path.name}: another file already has the article id {path.stem!r}; rename one of them.")
+            continue
+        seen.add(path.stem)
+        try:
+            article, warning = read_article(path)
+        except CorpusError as exc:
+            (report.warnings if "file is empty" in str(exc) else report.errors).append(str(exc))
+            continue
+        if warning:
+            report.warnings.append(warning)
+        report.articles.append(article)
+    return report

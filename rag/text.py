@@ -1,0 +1,98 @@
+"""Pure text helpers: sentence spans, lexical tokens with spelling-variant folding, language guess."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations after which a period does not end a sentence (German and English news usage).
+_ABBREVIATIONS = frozenset(
+    """
+    dr prof bzw ca etc evtl ggf inkl usw vgl z b d h u a o.ä zb nr str st abs art bd jh jhd mio mrd
+    tsd min max mr mrs ms jr sr gen col lt sgt gov sen rep hr fr frl dipl ing mag vs no approx
+    jan feb mär apr jun jul aug sep sept okt oct nov dez dec
+    """.split()
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”“»«)\]]*(?=\s+)")
+_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'„“«»(\[]*[A-ZÄÖÜ0-9]")
+_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+
+# Regional or transliteration variants → one canonical spelling (Austrian month names etc.).
+_VARIANT_WORDS = {
+    "jänner": "januar",
+    "jaenner": "januar",
+    "feber": "februar",
+}
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` spans of the sentences in ``text`` (paragraph breaks always split)."""
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", text):
+        base, chunk = para.start(), para.group()
+        start = 0
+        for m in _SENTENCE_END.finditer(chunk):
+            end = m.end()
+            if not _NEXT_STARTS_SENTENCE.match(chunk, end):
+                continue
+            if m.group().startswith(".") and _is_abbreviation_or_ordinal(chunk[:m.start()]):
+                continue
+            _append(spans, chunk, base, start, end)
+            start = end
+        _append(spans, chunk, base, start, len(chunk))
+    return spans
+
+
+def _append(spans: list[tuple[int, int]], chunk: str, base: int, start: int, end: int) -> None:
+    piece = chunk[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((base + start + lead, base + start + lead + len(stripped)))
+
+
+def _is_abbreviation_or_ordinal(before: str) -> bool:
+    word = re.search(r"([\w.]+)$", before)
+    if not word:
+        return False
+    token = word.group(1).lower()
+    if token.isdigit():
+        return len(token) <= 2  # "15. Dezember", "am 3. Jänner": ordinals, not sentence ends
+    if len(token) == 1 and token.isalpha():
+        return True  # initials: "Alexus G. Grynkewich"
+    return token.rstrip(".") in _ABBREVIATIONS or "." in token
+
+
+def fold(word: str) -> str:
+    """Fold a word so that spelling variants meet: case, accents, umlauts, y/i, j-clusters."""
+    w = word.lower().replace("ß", "ss")
+    w = _VARIANT_WORDS.get(w, w)
+    w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+    w = w.replace("y", "i")
+    w = re.sub(r"ij\b", "i", w)  # Selenskyj / Selenskij → selenski
+    return w
+
+
+def words(text: str) -> list[str]:
+    """The word tokens of a text, unchanged."""
+    return _WORD.findall(text)
+
+
+_EN_MARKERS = frozenset(
+    "the a an of and what who when where why how which did does do is are was were will would "
+    "to in on for with from about by has have had offer offered say said many much there their "
+    "it its this that these those they he she his her be been than or not".split()
+)
+_DE_MARKERS = frozenset(
+    "der die das des dem den ein eine einer eines und was wer wann wo warum wie welche welcher "
+    "welches hat haben hatte ist sind war waren wird werden wurde wurden zu im in auf für mit von "
+    "über bei nach soll sollen nicht auch sich es sie er ihr gibt gab viele wieviele".split()
+)
+
+
+def detect_language(text: str) -> str:
+    """Guess ``"de"`` or ``"en"`` from function words and umlauts; English wins ties."""
+    tokens = [t.lower() for t in words(text)]
+    de = sum(t in _DE_MARKERS for t in tokens) + 2 * len(re.findall(r"[äöüßÄÖÜ]", text))
+    en = sum(t in _EN_MARKERS for t in tokens)
+    return "de" if de > en else "en"
