@@ -1,0 +1,62 @@
+"""Shared fixtures: a deterministic fake embedder for fast tests, and the real assistant for slow ones."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+class FakeEmbedder:
+    """Bag-of-words hashing embedder: same words → similar vectors; no model needed."""
+
+    model_id = "fake"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def _one(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dimension, dtype=np.float32)
+        for word in text.lower().split():
+            h = int(hashlib.md5(word.encode()).hexdigest(), 16)
+            vec[h % self.dimension] += 1.0
+        norm = np.linalg.norm(vec)
+        return vec / norm if norm else vec
+
+    def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        self.calls.append(len(texts))
+        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._one(t) for t in texts])
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped corpus."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def assistant():
+    """The real assistant over the shipped corpus (real model, real index in a temp folder)."""
+    from rag import Assistant
+
+    index_dir = Path(__import__("tempfile").mkdtemp(prefix="rag-test-index-"))
+    yield Assistant.load(index_dir, seeds=SEEDS)
+    shutil.rmtree(index_dir, ignore_errors=True)

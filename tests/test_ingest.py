@@ -1,0 +1,135 @@
+"""Index builds: manifest contents, incremental updates, stale detection, atomic writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.errors import CorruptIndexError, IndexMissingError, StaleIndexError
+from rag.ingest import build_index, check_fresh
+from rag.store import MANIFEST, load_snapshot, read_manifest
+
+SETTINGS = Settings(model="fake", chunk_size=500, chunk_overlap=100)
+
+
+def build(seeds: Path, index: Path, embedder, **kw):
+    return build_index(seeds, index, settings=kw.pop("settings", SETTINGS), embedder=embedder, **kw)
+
+
+def test_manifest_records_what_was_built(seeds_copy, tmp_path, fake_embedder):
+    report = build(seeds_copy, tmp_path / "idx", fake_embedder)
+    m = read_manifest(tmp_path / "idx")
+    assert m["format_version"] == 1 and m["model"] == {"id": "fake", "dimension": 64}
+    assert m["chunking"] == {"chunk_size": 500, "chunk_overlap": 100}
+    assert m["counts"] == {"articles": 5, "chunks": report.chunks, "sentences": report.sentences}
+    assert len(m["corpus"]["hash"]) == 64 and len(m["corpus"]["files"]) == 5
+    assert m["package_version"] and m["built_at"]
+    snap = load_snapshot(tmp_path / "idx", m)
+    assert snap.chunk_index.ntotal == report.chunks and len(snap.articles) == 5
+    for c in snap.chunks:
+        assert snap.articles[c.article_id].body[c.start:c.end] == c.text
+
+
+def test_incremental_update_embeds_only_what_changed(seeds_copy, tmp_path, fake_embedder):
+    idx = tmp_path / "idx"
+    first = build(seeds_copy, idx, fake_embedder)
+    assert first.full_rebuild and first.embedded_texts == first.chunks + first.sentences
+
+    unchanged = build(seeds_copy, idx, fake_embedder)
+    assert unchanged.embedded_texts == 0 and len(unchanged.reused) == 5
+
+    (seeds_copy / "005_new.txt").write_text("Neuer Bericht\n\nSpanien schickt Soldaten. Italien auch.", encoding="utf-8")
+    changed = seeds_copy / "002_f336709dc68a55e2.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nEin neuer Schlusssatz.", encoding="utf-8")
+    (seeds_copy / "004_3a99068f7abffe5f.txt").unlink()
+    update = build(seeds_copy, idx, fake_embedder)
+    assert not update.full_rebuild
+    assert update.added == ["005_new"] and update.changed == ["002_f336709dc68a55e2"]
+    assert update.removed == ["004_3a99068f7abffe5f"] and len(update.reused) == 3
+    snap = load_snapshot(idx, read_manifest(idx))
+    assert set(snap.articles) == {"000_b85ac6d17a26759f", "001_839590ddcec05f87", "002_f336709dc68a55e2",
+                                  "003_28df7c288b2227f0", "005_new"}
+    assert "Ein neuer Schlusssatz." in snap.articles["002_f336709dc68a55e2"].body
+    # vectors stay aligned with their records after reuse
+    for row, chunk in enumerate(snap.chunks):
+        expected = fake_embedder.encode_passages([chunk.text])[0]
+        assert (snap.chunk_index.reconstruct(row) == expected).all()
+
+
+def test_changed_settings_force_full_rebuild(seeds_copy, tmp_path, fake_embedder):
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    other = Settings(model="fake", chunk_size=300, chunk_overlap=50)
+    with pytest.raises(StaleIndexError, match="chunking"):
+        check_fresh(read_manifest(idx), other, seeds_copy)
+    report = build(seeds_copy, idx, fake_embedder, settings=other)
+    assert report.full_rebuild and not report.reused
+    with pytest.raises(StaleIndexError, match="model"):
+        check_fresh(read_manifest(idx), Settings(model="another-model", chunk_size=300, chunk_overlap=50), seeds_copy)
+
+
+def test_stale_corpus_is_detected(seeds_copy, tmp_path, fake_embedder):
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    check_fresh(read_manifest(idx), SETTINGS, seeds_copy)
+    (seeds_copy / "extra.md").write_text("Titel\n\nText.", encoding="utf-8")
+    with pytest.raises(StaleIndexError, match="added extra.md"):
+        check_fresh(read_manifest(idx), SETTINGS, seeds_copy)
+    (seeds_copy / "extra.md").unlink()
+    p = seeds_copy / "000_b85ac6d17a26759f.txt"
+    p.write_bytes(p.read_bytes() + b" ")
+    with pytest.raises(StaleIndexError, match="changed 000_b85ac6d17a26759f.txt"):
+        check_fresh(read_manifest(idx), SETTINGS, seeds_copy)
+
+
+def test_missing_and_corrupt_index_are_clear_errors(seeds_copy, tmp_path, fake_embedder):
+    with pytest.raises(IndexMissingError, match="rag ingest"):
+        read_manifest(tmp_path / "nothing")
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    m = read_manifest(idx)
+    vectors = idx / m["snapshot"] / "chunks.faiss"
+    data = vectors.read_bytes()
+    vectors.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CorruptIndexError, match="truncated or damaged"):
+        load_snapshot(idx, m)
+    vectors.write_bytes(data[:-4] + b"\x00\x00\x00\x01")
+    with pytest.raises(CorruptIndexError, match="rebuild"):
+        load_snapshot(idx, m)
+    (idx / MANIFEST).write_text("{not json", encoding="utf-8")
+    with pytest.raises(CorruptIndexError, match="manifest.json"):
+        read_manifest(idx)
+    report = build(seeds_copy, idx, fake_embedder)  # the rebuild path works from a broken index
+    assert report.full_rebuild
+    load_snapshot(idx, read_manifest(idx))
+
+
+def test_failed_build_leaves_previous_index_serving(seeds_copy, tmp_path, fake_embedder):
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    before = read_manifest(idx)
+
+    class Exploding(type(fake_embedder)):
+        def encode_passages(self, texts, **kw):
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-embedding
+
+    (seeds_copy / "005_new.txt").write_text("Titel\n\nNeuer Text.", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build(seeds_copy, idx, Exploding())
+    assert read_manifest(idx) == before
+    load_snapshot(idx, before)
+    assert build(seeds_copy, idx, fake_embedder).added == ["005_new"]
+
+
+def test_old_snapshots_are_pruned(seeds_copy, tmp_path, fake_embedder):
+    idx = tmp_path / "idx"
+    for _ in range(4):
+        build(seeds_copy, idx, fake_embedder, rebuild=True)
+    snaps = sorted(p.name for p in idx.iterdir() if p.name.startswith("snap-"))
+    m = read_manifest(idx)
+    assert len(snaps) == 2 and m["snapshot"] in snaps and m["previous_snapshot"] in snaps
+    assert not [p for p in idx.iterdir() if p.name.startswith(".tmp-")]
+    assert json.loads((idx / MANIFEST).read_text())["snapshot"] == m["snapshot"]
