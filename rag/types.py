@@ -114,3 +114,40 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
         }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A verbatim span of an article that states (part of) a gold answer."""
+
+    article_id: str
+    span: str
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One gold question with its reference answer, key facts and evidence spans."""
+
+    id: str
+    question: str
+    language: str
+    answerable: bool
+    reference_answer: str
+    key_facts: tuple[tuple[str, ...], ...]
+    evidence: tuple[Evidence, ...]
+    split: str
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict in the gold-file layout."""
+        return {
+            "id": self.id,
+            "split": self.split,
+            "language": self.language,
+            "question": self.question,
+            "answerable": self.answerable,
+            "reference_answer": self.reference_answer,
+            "key_facts": [list(group) for group in self.key_facts],
+            "evidence": [{"article_id": e.article_id, "span": e.span} for e in self.evidence],
+            "tags": list(self.tags),
+        }
