@@ -1,0 +1,164 @@
+"""Extractive answers: pick the sentences that answer the question, cite them, or abstain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from rag.lexical import LexicalTokenizer
+from rag.retriever import Retrieval
+from rag.store import Snapshot, all_vectors
+from rag.types import Answer, Citation, Hit, Sentence
+
+
+class Answerer(Protocol):
+    """The pluggable answering step: retrieval in, ``Answer`` out (a generative model fits here)."""
+
+    def answer(self, retrieval: Retrieval) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Scoring weights and thresholds of the extractive answerer (tuned on the dev split)."""
+
+    lexical_weight: float = 0.1
+    rank_weight: float = 0.02
+    abstain_below: float = 0.80
+    second_within: float = 0.015
+    max_sentences: int = 2
+    same_fact_cosine: float = 0.90
+    max_sources_per_fact: int = 3
+
+    def __post_init__(self) -> None:
+        if self.max_sentences < 1 or self.max_sources_per_fact < 1:
+            raise ValueError("max_sentences and max_sources_per_fact must be at least 1")
+        if min(self.lexical_weight, self.rank_weight, self.second_within) < 0:
+            raise ValueError(f"answer weights must be >= 0: {self}")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence, the passage it came from, and its score."""
+
+    sentence: Sentence
+    hit: Hit
+    rank: int
+    cosine: float
+    overlap: float
+    score: float
+    row: int
+
+
+_FRAMES = {
+    "en": {"lead": "According to", "unknown": "one report", "and": "and", "also": "Also",
+           "abstain": "The articles don't say anything about that. The closest passages are listed as sources."},
+    "de": {"lead": "Laut", "unknown": "einem Bericht", "and": "und", "also": "Ebenso",
+           "abstain": "Dazu steht in den Artikeln nichts. Die nächstliegenden Passagen sind als Quellen aufgeführt."},
+}
+
+
+def frame(language: str) -> dict[str, str]:
+    """The phrases used to frame an answer in the question's language."""
+    return _FRAMES.get(language, _FRAMES["en"])
+
+
+def attribution(hit: Hit, language: str) -> str:
+    """'dpa (2026-01-08)' or a neutral phrase when the outlet is unknown."""
+    who = hit.source or frame(language)["unknown"]
+    return f"{who} ({hit.date})" if hit.date else who
+
+
+class ExtractiveAnswerer:
+    """Scores the sentences of the retrieved passages against the question and quotes the best."""
+
+    def __init__(self, snapshot: Snapshot, *, config: AnswerConfig | None = None) -> None:
+        self.snapshot = snapshot
+        self.config = config or AnswerConfig()
+        self.vectors = all_vectors(snapshot.sentence_index)
+        self.tokenize = LexicalTokenizer()
+        self._tokens = [set(self.tokenize(s.text)) for s in snapshot.sentences]
+        self._by_article: dict[str, list[int]] = {}
+        for row, s in enumerate(snapshot.sentences):
+            self._by_article.setdefault(s.article_id, []).append(row)
+
+    def candidates(self, retrieval: Retrieval) -> list[ScoredSentence]:
+        """Every sentence inside a retrieved passage, scored, best first."""
+        cfg = self.config
+        qtokens = set(self.tokenize(retrieval.question))
+        qvec = retrieval.query_vector
+        seen: dict[int, ScoredSentence] = {}
+        for rank, hit in enumerate(retrieval.hits):
+            for row in self._by_article.get(hit.article_id, []):
+                s = self.snapshot.sentences[row]
+                if row in seen or s.end <= hit.start or s.start >= hit.end:
+                    continue
+                cosine = float(self.vectors[row] @ qvec)
+                overlap = len(qtokens & self._tokens[row]) / len(qtokens) if qtokens else 0.0
+                score = cosine + cfg.lexical_weight * overlap + cfg.rank_weight / (rank + 1)
+                seen[row] = ScoredSentence(s, hit, rank, cosine, overlap, score, row)
+        return sorted(seen.values(), key=lambda c: (-c.score, c.rank, c.row))
+
+    def answer(self, retrieval: Retrieval) -> Answer:
+        """Compose the answer text with ``[n]`` markers, or abstain."""
+        cfg = self.config
+        lang = retrieval.language
+        ranked = self.candidates(retrieval)
+        if not ranked or ranked[0].score < cfg.abstain_below:
+            return Answer(retrieval.question, frame(lang)["abstain"], abstained=True, language=lang,
+                          hits=retrieval.hits, reason=self._why(ranked))
+        groups: list[list[ScoredSentence]] = []
+        for cand in ranked:
+            if cand.score < ranked[0].score - cfg.second_within and groups:
+                break
+            group = next((g for g in groups if self._same_fact(g[0], cand)), None)
+            if group is not None:
+                if len(group) < cfg.max_sources_per_fact and all(c.hit.article_id != cand.hit.article_id for c in group):
+                    group.append(cand)
+            elif len(groups) < cfg.max_sentences:
+                groups.append([cand])
+        self._add_other_outlets(groups, ranked)
+        return self._compose(retrieval, groups)
+
+    def _same_fact(self, a: ScoredSentence, b: ScoredSentence) -> bool:
+        return float(self.vectors[a.row] @ self.vectors[b.row]) >= self.config.same_fact_cosine
+
+    def _add_other_outlets(self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence]) -> None:
+        """Let one fact cite every outlet that reports it (near-identical sentences elsewhere)."""
+        for group in groups:
+            for cand in ranked:
+                if len(group) >= self.config.max_sources_per_fact:
+                    break
+                if all(c.hit.article_id != cand.hit.article_id for c in group) and self._same_fact(group[0], cand):
+                    group.append(cand)
+
+    def _compose(self, retrieval: Retrieval, groups: list[list[ScoredSentence]]) -> Answer:
+        words = frame(retrieval.language)
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for g, group in enumerate(groups):
+            markers = []
+            for cand in group:
+                citations.append(self._cite(len(citations) + 1, cand))
+                markers.append(f"[{len(citations)}]")
+            who = f" {words['and']} ".join(dict.fromkeys(attribution(c.hit, retrieval.language) for c in group))
+            lead = words["lead"] if g == 0 else f"{words['also']} {words['lead'].lower()}"
+            parts.append(f"{lead} {who} {''.join(markers)}: {group[0].sentence.text}")
+        return Answer(retrieval.question, "\n".join(parts), tuple(citations), abstained=False,
+                      language=retrieval.language, hits=retrieval.hits)
+
+    @staticmethod
+    def _cite(number: int, cand: ScoredSentence) -> Citation:
+        hit, s = cand.hit, cand.sentence
+        return Citation(
+            number=number, article_id=hit.article_id, title=hit.title, source=hit.source, date=hit.date,
+            text=hit.text, quote=s.text, quote_start=s.start, quote_end=s.end,
+            passage_start=hit.start, passage_end=hit.end, score=round(cand.score, 4),
+        )
+
+    @staticmethod
+    def _why(ranked: list[ScoredSentence]) -> str:
+        if not ranked:
+            return "no passage was retrieved"
+        return f"best sentence score {ranked[0].score:.3f} is below the abstention threshold"

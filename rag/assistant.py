@@ -1,0 +1,173 @@
+"""The Python API: ``Assistant.load()``, then ``ask()`` for cited answers and ``search()`` for passages."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer import AnswerConfig, Answerer, ExtractiveAnswerer
+from rag.config import MAX_K, MAX_QUESTION_CHARS, Settings, default_index_dir, default_seeds_dir
+from rag.embed import Embedder
+from rag.errors import CorruptIndexError, IndexMissingError, InvalidQuestionError, StaleIndexError
+from rag.ingest import BuildReport, build_index, check_fresh
+from rag.retriever import HybridRetriever, RetrievalConfig
+from rag.store import Snapshot, load_snapshot, read_manifest
+from rag.types import Answer, Article, Hit
+
+
+def clean_question(question: object) -> str:
+    """Validate and normalize a question; raise ``InvalidQuestionError`` if it cannot be asked."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"The question must be text, got {type(question).__name__}.")
+    text = question.encode("utf-8", "replace").decode("utf-8")
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestionError("The question is empty: type a question about the articles.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}. Shorten it."
+        )
+    return text
+
+
+def check_k(k: object) -> int:
+    """Validate the number of passages to return."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
+        raise InvalidQuestionError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}.")
+    return int(k)
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything derived from one index snapshot, swapped as a unit."""
+
+    snapshot: Snapshot
+    retriever: HybridRetriever
+    answerer: Answerer
+
+
+class Assistant:
+    """Answers questions over an index; safe to share between threads."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        embedder: Embedder,
+        *,
+        index_dir: Path,
+        seeds_dir: Path | None = None,
+        settings: Settings | None = None,
+        retrieval: RetrievalConfig | None = None,
+        answering: AnswerConfig | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.index_dir = index_dir
+        self.seeds_dir = seeds_dir
+        self.settings = settings or Settings()
+        self.retrieval_config = retrieval or RetrievalConfig()
+        self.answer_config = answering or AnswerConfig()
+        self._state = self._derive(snapshot)
+        self._swap_lock = threading.Lock()
+
+    def _derive(self, snapshot: Snapshot) -> _State:
+        retriever = HybridRetriever(snapshot, self.embedder, config=self.retrieval_config)
+        return _State(snapshot, retriever, ExtractiveAnswerer(snapshot, config=self.answer_config))
+
+    @classmethod
+    def load(
+        cls,
+        path: Path | str | None = None,
+        *,
+        seeds: Path | str | None = None,
+        settings: Settings | None = None,
+        build: bool = True,
+        progress: bool = False,
+        retrieval: RetrievalConfig | None = None,
+        answering: AnswerConfig | None = None,
+    ) -> Assistant:
+        """Open the index at ``path`` (default ``index/``); build or update it first if needed."""
+        settings = settings or Settings()
+        index_dir = Path(path) if path is not None else default_index_dir()
+        seeds_dir = Path(seeds) if seeds is not None else (default_seeds_dir() if path is None else None)
+        embedder = Embedder(settings.model, progress=progress)
+        snapshot = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
+                              build=build, progress=progress)
+        return cls(snapshot, embedder, index_dir=index_dir, seeds_dir=seeds_dir, settings=settings,
+                   retrieval=retrieval, answering=answering)
+
+    def configured(
+        self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None
+    ) -> Assistant:
+        """Another assistant over the same index and model with other retrieval/answer settings."""
+        return Assistant(
+            self._state.snapshot, self.embedder, index_dir=self.index_dir, seeds_dir=self.seeds_dir,
+            settings=self.settings, retrieval=retrieval or self.retrieval_config,
+            answering=answering or self.answer_config,
+        )
+
+    @property
+    def articles(self) -> list[Article]:
+        """The indexed articles, sorted by id."""
+        return [self._state.snapshot.articles[k] for k in sorted(self._state.snapshot.articles)]
+
+    @property
+    def manifest(self) -> dict:
+        """The manifest of the snapshot being served."""
+        return self._state.snapshot.manifest
+
+    def search(self, query: str, *, k: int = 10) -> list[Hit]:
+        """The ``k`` best passages for a query, best first, each with its score."""
+        text, k = clean_question(query), check_k(k)
+        return list(self._state.retriever.retrieve(text, k=k).hits)
+
+    def ask(self, question: str, *, k: int = 5) -> Answer:
+        """Answer a question from the ``k`` best passages, with citations, or abstain."""
+        text, k = clean_question(question), check_k(k)
+        state = self._state
+        retrieval = state.retriever.retrieve(text, k=k)
+        answer = state.answerer.answer(retrieval)
+        return replace(answer, question=question)
+
+    def reload(self) -> bool:
+        """Switch to a newer snapshot if ``manifest.json`` changed; True if it switched."""
+        with self._swap_lock:
+            manifest = read_manifest(self.index_dir)
+            if manifest.get("snapshot") == self._state.snapshot.manifest.get("snapshot"):
+                return False
+            check_fresh(manifest, self.settings, None)
+            self._state = self._derive(load_snapshot(self.index_dir, manifest))
+            return True
+
+
+def open_index(
+    index_dir: Path,
+    *,
+    settings: Settings,
+    seeds_dir: Path | None,
+    embedder: Embedder,
+    build: bool = True,
+    progress: bool = False,
+) -> Snapshot:
+    """Load a fresh index, building or updating it first when it is missing, stale or damaged."""
+    try:
+        manifest = read_manifest(index_dir)
+        check_fresh(manifest, settings, seeds_dir)
+        return load_snapshot(index_dir, manifest)
+    except (IndexMissingError, StaleIndexError, CorruptIndexError):
+        if not build or seeds_dir is None:
+            raise
+    ingest(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress)
+    return load_snapshot(index_dir, read_manifest(index_dir))
+
+
+def ingest(
+    seeds_dir: Path, index_dir: Path, *, settings: Settings, embedder: Embedder,
+    rebuild: bool = False, progress: bool = False,
+) -> BuildReport:
+    """Build or update the index (a thin alias of ``build_index`` for API users)."""
+    return build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, rebuild=rebuild, progress=progress)

@@ -1,0 +1,72 @@
+"""Lexical retrieval: BM25 (bm25s) over German-stemmed tokens with spelling-variant folding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from rag.text import fold, words
+
+STOPWORDS = frozenset(
+    fold(w)
+    for w in """
+    der die das des dem den ein eine einer eines einem einen und oder aber als auch auf aus bei
+    bis durch für gegen im in ist sind war waren wird werden wurde wurden hat haben hatte hatten
+    mit nach nicht noch nur ob sich sie er es ihr ihre ihren sein seine seinen so über um unter
+    vom von vor wie was wer wo wann warum welche welcher welches zu zum zur dass daß diese dieser
+    dieses man mehr sei seien soll sollen kann können am an da dann denn doch hier
+    the a an of and or but to in on at for with from by about as is are was were be been being
+    has have had do does did what who whom when where why how which that this these those it its
+    they them their he she his her we you i not no than then there will would can could should
+    """.split()
+)
+
+
+class LexicalTokenizer:
+    """Words → folded, stop-word-free, Snowball-stemmed tokens (German stemmer by default)."""
+
+    def __init__(self, language: str = "german") -> None:
+        self._stemmer = Stemmer.Stemmer(language)
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokenize one text."""
+        folded = [fold(w) for w in words(text)]
+        kept = [w for w in folded if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+        return self._stemmer.stemWords(kept)
+
+
+class BM25Retriever:
+    """Minimal ``fit``/``search`` BM25 over a list of texts."""
+
+    def __init__(self, *, language: str = "german", k1: float = 1.2, b: float = 0.75) -> None:
+        if k1 <= 0 or not 0 <= b <= 1:
+            raise ValueError(f"BM25 needs k1 > 0 and 0 <= b <= 1, got k1={k1}, b={b}")
+        self.tokenize = LexicalTokenizer(language)
+        self.k1, self.b = k1, b
+        self._bm25: bm25s.BM25 | None = None
+        self._size = 0
+
+    def fit(self, texts: Sequence[str]) -> BM25Retriever:
+        """Index the texts; positions in ``texts`` are the ids ``search`` returns."""
+        bm25 = bm25s.BM25(k1=self.k1, b=self.b)
+        bm25.index([self.tokenize(t) or [""] for t in texts], show_progress=False)
+        self._bm25, self._size = bm25, len(texts)
+        return self
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every indexed text for the query (zeros when nothing matches)."""
+        if self._bm25 is None:
+            raise RuntimeError("BM25Retriever.search called before fit()")
+        tokens = [t for t in self.tokenize(query) if t in self._bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Top-``k`` ``(position, score)`` pairs with a positive score, best first."""
+        scores = self.scores(query)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]

