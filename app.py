@@ -1,0 +1,191 @@
+"""Web chat over the news articles: ``python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--seeds DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from rag.chat_view import CORPUS_HEADERS, CSS, corpus_rows, render_answer, render_error, render_user  # noqa: E402
+from rag.errors import InvalidQuestionError  # noqa: E402
+from rag.followup import rewrite_followup  # noqa: E402
+from rag.types import Answer, Article  # noqa: E402
+
+log = logging.getLogger("rag.app")
+
+Messages = list[dict[str, Any]]
+EXAMPLES = [
+    "What did Germany offer?",
+    "Was hat Deutschland angeboten?",
+    "Who will lead the ceasefire monitoring?",
+    "Wer soll den Waffenstillstand überwachen?",
+    "What did Britain offer?",
+    "Welche Rolle spielen die USA?",
+]
+INTERNAL_ERROR = "Sorry, something went wrong while answering. The error was logged; please try again."
+DEFAULT_K = 5
+MAX_SLIDER_K = 10
+CONCURRENCY = 2  # two CPU cores: two questions in flight, the rest wait in Gradio's queue
+FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
+THEME = gr.themes.Soft(primary_hue="indigo", font=FONTS, font_mono=("ui-monospace", "monospace"))
+
+
+class AssistantLike(Protocol):
+    """What the app needs from ``rag.Assistant``."""
+
+    @property
+    def articles(self) -> list[Article]: ...
+
+    def ask(self, question: str, *, k: int = 5) -> Answer: ...
+
+
+def as_k(k: object) -> object:
+    """Turn a slider/JSON number like 5.0 into 5; anything else is passed on for the API to reject."""
+    if isinstance(k, float) and k.is_integer():
+        return int(k)
+    return k
+
+
+def accept(message: str | None, messages: Messages | None) -> tuple[str, Messages, str]:
+    """Show the typed question in the chat and clear the box; blank input changes nothing."""
+    messages = list(messages or [])
+    text = message if isinstance(message, str) else ""
+    if not text.strip():
+        return "", messages, ""
+    return "", [*messages, {"role": "user", "content": render_user(text)}], text
+
+
+def respond(
+    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object
+) -> tuple[Messages, list[str], str]:
+    """Answer the pending question (rewritten if it is a follow-up); errors become chat messages."""
+    messages, history = list(messages or []), list(history or [])
+    if not pending or not pending.strip():
+        return messages, history, ""
+    question = rewrite_followup(pending, history)
+    try:
+        answer = assistant.ask(question, k=as_k(k))  # type: ignore[arg-type]
+    except InvalidQuestionError as exc:
+        content = render_error(str(exc))
+    except Exception:
+        log.exception("answering %r failed", question[:200])
+        content = render_error(INTERNAL_ERROR)
+    else:
+        shown = question if question != " ".join(pending.split()) else None
+        content = render_answer(answer, interpreted=shown)
+        history.append(question)
+    return [*messages, {"role": "assistant", "content": content}], history, ""
+
+
+def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K) -> dict[str, Any]:
+    """One question without conversation, for programmatic use: the answer as a JSON-ready dict."""
+    try:
+        return assistant.ask(question, k=as_k(k)).to_dict()  # type: ignore[arg-type]
+    except InvalidQuestionError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+    except Exception:
+        log.exception("API question %r failed", str(question)[:200])
+        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
+
+
+def _example(sample: object) -> str:
+    """The question of a clicked example (Gradio passes the sample row)."""
+    if isinstance(sample, (list, tuple)):
+        return str(sample[0]) if sample else ""
+    return str(sample or "")
+
+
+def build_app(assistant: AssistantLike) -> gr.Blocks:
+    """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
+    articles = assistant.articles
+    answer: Callable[..., tuple[Messages, list[str], str]] = lambda *args: respond(assistant, *args)  # noqa: E731
+
+    with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
+        gr.HTML(
+            '<div class="rag-header"><h1>Nachrichten-RAG</h1><p>Ask in English or German about '
+            f"{len(articles)} German news articles about the Paris summit on security guarantees for Ukraine. "
+            "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
+        )
+        chatbot = gr.Chatbot(
+            show_label=False, elem_id="rag-chat", height="68vh", min_height=420, latex_delimiters=[], feedback_options=None,
+            buttons=["copy"], placeholder="Ask a question, or click one of the examples below.",
+        )
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(
+                show_label=False, placeholder="Ask a question in English or German … (Enter to send)",
+                scale=8, lines=1, max_lines=4, autofocus=True, elem_id="rag-question",
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="rag-send")
+            clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=110, elem_id="rag-clear")
+        examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Examples", elem_id="rag-examples")
+        with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
+            k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
+                          info="How many passages are retrieved and may be cited.")
+            gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
+                         interactive=False, wrap=True, elem_id="rag-corpus",
+                         column_widths=["11%", "14%", "48%", "7%", "20%"])
+        pending = gr.State("")
+        history = gr.State([])
+
+        private: dict[str, Any] = {"api_visibility": "private"}
+        for event in (box.submit, send.click):
+            event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
+                answer, [pending, chatbot, history, k], [chatbot, history, pending], **private
+            )
+        examples.click(lambda s, m: accept(_example(s), m), [examples, chatbot], [box, chatbot, pending],
+                       queue=False, **private).then(answer, [pending, chatbot, history, k],
+                                                     [chatbot, history, pending], **private)
+        clear.click(lambda: ([], [], "", ""), None, [chatbot, history, pending, box], queue=False, **private)
+        chatbot.clear(lambda: ([], ""), None, [history, pending], queue=False, **private)
+
+        def ask(question: str, k: float = DEFAULT_K) -> dict[str, Any]:
+            """Answer one question from the k best passages; returns the answer dict (text, citations, …)."""
+            return ask_api(assistant, question, k)
+
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description="Serve the Nachrichten-RAG web chat.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
+    parser.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: the project's seeds/)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load the model and index once, then serve the chat until interrupted."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)
+    from rag import Assistant
+    from rag.config import default_seeds_dir
+
+    print("Loading the model and index …", flush=True)
+    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True)
+    print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
+    demo = build_app(assistant)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
+    _, local_url, _ = demo.launch(
+        server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, ssr_mode=False,
+        css=CSS, theme=THEME, footer_links=["api"],
+    )
+    print(f"Nachrichten-RAG is serving at {local_url}", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+
+
+if __name__ == "__main__":
+    main()
