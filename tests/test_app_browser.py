@@ -192,11 +192,25 @@ def test_answer_with_sources(page: Any) -> None:
     assert "dpa" in " ".join(reply.locator(".rag-sources .rag-meta").all_inner_texts())
     assert reply.locator(".rag-sources mark").count() >= 1
     assert reply.locator(".rag-ref").first.inner_text() == "[1]"
-    if os.environ.get("RAG_UPDATE_SCREENSHOT"):  # the README screenshot: RAG_UPDATE_SCREENSHOT=1 pytest -k with_sources
-        page.evaluate("document.querySelector('#rag-chat .bubble-wrap').scrollTop = 0")
-        page.wait_for_timeout(300)
-        (ROOT / "docs").mkdir(exist_ok=True)
-        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not os.environ.get("RAG_UPDATE_SCREENSHOT"), reason="set RAG_UPDATE_SCREENSHOT=1 to refresh it")
+def test_readme_screenshot(browser: Any, server: str) -> None:
+    """Writes docs/screenshot.png: a real answer with its sources (RAG_UPDATE_SCREENSHOT=1)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1320})
+    tab = context.new_page()
+    tab.goto(server)
+    tab.wait_for_selector("#rag-question textarea", timeout=60_000)
+    reply = ask(tab, os.environ.get("RAG_SCREENSHOT_QUESTION", "What did Germany offer?"))
+    assert reply.locator(".rag-sources .rag-card").count() >= 1 and reply.locator(".rag-sources mark").count() >= 1
+    for _ in range(5):  # the chat autoscrolls after late re-renders; show the question at the top
+        tab.evaluate("document.querySelector('#rag-chat .bubble-wrap').scrollTop = 0")
+        tab.wait_for_timeout(300)
+    (ROOT / "docs").mkdir(exist_ok=True)
+    tab.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+    context.close()
 
 
 @pytest.mark.slow
