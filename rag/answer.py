@@ -7,7 +7,9 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.answerability import EntityChecker, expected_type, satisfies
 from rag.lexical import LexicalTokenizer
+from rag.quotes import build_units
 from rag.retriever import Retrieval
 from rag.store import Snapshot, all_vectors
 from rag.types import Answer, Citation, Hit, Sentence
@@ -23,9 +25,13 @@ class Answerer(Protocol):
 class AnswerConfig:
     """Scoring weights and thresholds of the extractive answerer (tuned on the dev split)."""
 
-    lexical_weight: float = 0.1
-    rank_weight: float = 0.02
-    abstain_below: float = 0.80
+    lexical_weight: float = 0.0
+    rank_weight: float = 0.05
+    abstain_below: float = 0.82
+    pair_penalty: float = 0.01
+    entity_cosine: float = 0.885
+    check_entities: bool = True
+    check_answer_type: bool = True
     second_within: float = 0.015
     max_sentences: int = 2
     same_fact_cosine: float = 0.90
@@ -34,7 +40,7 @@ class AnswerConfig:
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_sources_per_fact < 1:
             raise ValueError("max_sentences and max_sources_per_fact must be at least 1")
-        if min(self.lexical_weight, self.rank_weight, self.second_within) < 0:
+        if min(self.lexical_weight, self.rank_weight, self.second_within, self.pair_penalty) < 0:
             raise ValueError(f"answer weights must be >= 0: {self}")
 
 
@@ -76,27 +82,25 @@ class ExtractiveAnswerer:
     def __init__(self, snapshot: Snapshot, *, config: AnswerConfig | None = None) -> None:
         self.snapshot = snapshot
         self.config = config or AnswerConfig()
-        self.vectors = all_vectors(snapshot.sentence_index)
         self.tokenize = LexicalTokenizer()
-        self._tokens = [set(self.tokenize(s.text)) for s in snapshot.sentences]
-        self._by_article: dict[str, list[int]] = {}
-        for row, s in enumerate(snapshot.sentences):
-            self._by_article.setdefault(s.article_id, []).append(row)
+        self.entities = EntityChecker(snapshot.terms, all_vectors(snapshot.term_index), min_cosine=self.config.entity_cosine)
+        self.units = build_units(snapshot, self.tokenize)
 
     def candidates(self, retrieval: Retrieval) -> list[ScoredSentence]:
-        """Every sentence inside a retrieved passage, scored, best first."""
-        cfg = self.config
+        """Every sentence (or sentence pair) inside a retrieved passage, scored, best first."""
+        cfg, units = self.config, self.units
         qtokens = set(self.tokenize(retrieval.question))
         qvec = retrieval.query_vector
         seen: dict[int, ScoredSentence] = {}
         for rank, hit in enumerate(retrieval.hits):
-            for row in self._by_article.get(hit.article_id, []):
-                s = self.snapshot.sentences[row]
-                if row in seen or s.end <= hit.start or s.start >= hit.end:
+            for row in units.by_article.get(hit.article_id, []):
+                s = units.units[row]
+                if row in seen or s.start < hit.start or s.end > hit.end:
                     continue
-                cosine = float(self.vectors[row] @ qvec)
-                overlap = len(qtokens & self._tokens[row]) / len(qtokens) if qtokens else 0.0
+                cosine = float(units.vectors[row] @ qvec)
+                overlap = len(qtokens & units.tokens[row]) / len(qtokens) if qtokens else 0.0
                 score = cosine + cfg.lexical_weight * overlap + cfg.rank_weight / (rank + 1)
+                score -= cfg.pair_penalty * bool(units.is_pair[row])
                 seen[row] = ScoredSentence(s, hit, rank, cosine, overlap, score, row)
         return sorted(seen.values(), key=lambda c: (-c.score, c.rank, c.row))
 
@@ -105,9 +109,17 @@ class ExtractiveAnswerer:
         cfg = self.config
         lang = retrieval.language
         ranked = self.candidates(retrieval)
-        if not ranked or ranked[0].score < cfg.abstain_below:
+        reason = self._unanswerable(retrieval, ranked)
+        if cfg.check_answer_type:
+            wanted = expected_type(retrieval.question)
+            ranked = [c for c in ranked if satisfies(c.sentence.text, wanted)]
+            if not ranked and not reason:
+                reason = f"no retrieved sentence contains the kind of answer asked for ({wanted})"
+        if not reason and (not ranked or ranked[0].score < cfg.abstain_below):
+            reason = self._why(ranked)
+        if reason:
             return Answer(retrieval.question, frame(lang)["abstain"], abstained=True, language=lang,
-                          hits=retrieval.hits, reason=self._why(ranked))
+                          hits=retrieval.hits, reason=reason)
         groups: list[list[ScoredSentence]] = []
         for cand in ranked:
             if cand.score < ranked[0].score - cfg.second_within and groups:
@@ -122,7 +134,10 @@ class ExtractiveAnswerer:
         return self._compose(retrieval, groups)
 
     def _same_fact(self, a: ScoredSentence, b: ScoredSentence) -> bool:
-        return float(self.vectors[a.row] @ self.vectors[b.row]) >= self.config.same_fact_cosine
+        sa, sb = a.sentence, b.sentence
+        if sa.article_id == sb.article_id and sa.start < sb.end and sb.start < sa.end:
+            return True  # overlapping spans of one article (a sentence and a pair containing it)
+        return float(self.units.vectors[a.row] @ self.units.vectors[b.row]) >= self.config.same_fact_cosine
 
     def _add_other_outlets(self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence]) -> None:
         """Let one fact cite every outlet that reports it (near-identical sentences elsewhere)."""
@@ -156,6 +171,13 @@ class ExtractiveAnswerer:
             text=hit.text, quote=s.text, quote_start=s.start, quote_end=s.end,
             passage_start=hit.start, passage_end=hit.end, score=round(cand.score, 4),
         )
+
+    def _unanswerable(self, retrieval: Retrieval, ranked: list[ScoredSentence]) -> str:
+        if self.config.check_entities:
+            unknown = self.entities.unknown(retrieval.entities)
+            if unknown:
+                return "the articles never mention " + ", ".join(unknown)
+        return ""
 
     @staticmethod
     def _why(ranked: list[ScoredSentence]) -> str:

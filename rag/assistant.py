@@ -93,7 +93,7 @@ class Assistant:
         """Open the index at ``path`` (default ``index/``); build or update it first if needed."""
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
-        seeds_dir = Path(seeds) if seeds is not None else (default_seeds_dir() if path is None else None)
+        seeds_dir = Path(seeds) if seeds is not None else _corpus_of(index_dir)
         embedder = Embedder(settings.model, progress=progress)
         snapshot = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
                               build=build, progress=progress)
@@ -142,6 +142,15 @@ class Assistant:
             check_fresh(manifest, self.settings, None)
             self._state = self._derive(load_snapshot(self.index_dir, manifest))
             return True
+
+
+def _corpus_of(index_dir: Path) -> Path:
+    """The corpus an index was built from (if that folder still exists), else the default."""
+    try:
+        recorded = Path(read_manifest(index_dir)["corpus"]["dir"])
+    except (IndexMissingError, CorruptIndexError, KeyError, TypeError):
+        return default_seeds_dir()
+    return recorded if recorded.is_dir() else default_seeds_dir()
 
 
 def open_index(

@@ -10,7 +10,7 @@ from typing import Any
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,8 +20,8 @@ class Settings:
     """Everything that determines the content of an index."""
 
     model: str = DEFAULT_MODEL
-    chunk_size: int = 500
-    chunk_overlap: int = 100
+    chunk_size: int = 800
+    chunk_overlap: int = 150
 
     def __post_init__(self) -> None:
         if not self.model or not isinstance(self.model, str):

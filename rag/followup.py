@@ -86,7 +86,7 @@ _VERBS = {
     "is", "are", "was", "were", "be", "been", "did", "does", "do", "has", "have", "had", "will", "would",
     "can", "could", "should", "shall", "may", "might", "must", "say", "said", "offer", "offered", "want", "wants",
     "ist", "sind", "war", "waren", "hat", "haben", "hatte", "hatten", "wird", "werden", "wurde", "wurden",
-    "kann", "können", "soll", "sollen", "will", "wollen", "sagt", "sagte", "bietet", "bot", "gibt",
+    "kann", "können", "soll", "sollen", "wollen", "sagt", "sagte", "bietet", "bot", "gibt",
 }
 _ARTICLES = {"the", "der", "die", "das", "den", "dem", "des"}
 _NOT_NAMES = {"thanks", "thank", "danke", "ok", "okay", "yes", "no", "ja", "nein", "hello", "hi", "hallo", "bye"}

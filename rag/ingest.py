@@ -16,6 +16,7 @@ from rag.config import FORMAT_VERSION, Settings
 from rag.corpus import corpus_hash, corpus_hashes, load_corpus
 from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
 from rag.store import Snapshot, all_vectors, build_lock, load_snapshot, read_manifest, write_snapshot
+from rag.text import terms as find_terms
 from rag.types import Article, Chunk, Sentence
 
 
@@ -28,6 +29,8 @@ class PassageEncoder(Protocol):
     def dimension(self) -> int: ...
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
 
 @dataclass
@@ -120,6 +123,20 @@ def _reuse(
     )
 
 
+def _term_table(articles: list[Article], prev: Snapshot | None, embedder: PassageEncoder) -> tuple[list[str], np.ndarray]:
+    """The corpus vocabulary of names and nouns with their vectors (reused where unchanged)."""
+    terms = sorted(set().union(*(find_terms(f"{a.title}\n{a.body}") for a in articles)))
+    known: dict[str, np.ndarray] = {}
+    if prev is not None:
+        known = dict(zip(prev.terms, all_vectors(prev.term_index)))
+    todo = [t for t in terms if t not in known]
+    if todo:
+        known.update(zip(todo, embedder.encode_queries(todo)))
+    if not terms:
+        return [], np.zeros((0, embedder.dimension), np.float32)
+    return terms, np.stack([known[t] for t in terms]).astype(np.float32)
+
+
 def build_index(
     seeds_dir: Path,
     index_dir: Path,
@@ -189,7 +206,9 @@ def build_index(
             "previous_snapshot": _serving_snapshot(index_dir),
             "problems": report.errors + report.warnings,
         }
-        write_snapshot(index_dir, manifest, articles, chunks, sentences, np.vstack(cvecs), np.vstack(svecs))
+        terms, tvecs = _term_table(articles, prev, embedder)
+        manifest["counts"]["terms"] = len(terms)
+        write_snapshot(index_dir, manifest, articles, chunks, sentences, np.vstack(cvecs), np.vstack(svecs), terms, tvecs)
     report.articles, report.chunks, report.sentences = len(articles), len(chunks), len(sentences)
     report.seconds = time.perf_counter() - started
     return report

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.answerability import question_entities
 from rag.fusion import reciprocal_rank_fusion
 from rag.lexical import BM25Retriever
 from rag.store import Snapshot, all_vectors
@@ -50,6 +51,7 @@ class Retrieval:
     query_vector: np.ndarray
     hits: tuple[Hit, ...]
     dense_scores: np.ndarray = field(repr=False)
+    entities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
 
 class UseEncoder:
@@ -102,7 +104,13 @@ class HybridRetriever:
         """Rank chunks for the question; return the top ``k`` after collapsing near-duplicates."""
         cfg = self.config
         language = detect_language(question)
-        qvec = query_vector if query_vector is not None else self.encoder.encode_queries([question])[0]
+        entities = question_entities(question)
+        if query_vector is None:  # one batch: the question and its names, embedded together
+            vectors = self.encoder.encode_queries([question, *entities])
+            query_vector, entity_vectors = vectors[0], dict(zip(entities, vectors[1:]))
+        else:
+            entity_vectors = dict.fromkeys(entities)
+        qvec = query_vector
         dense = self.chunk_vectors @ qvec
         rankings: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
@@ -123,7 +131,7 @@ class HybridRetriever:
             weights["use"] = cfg.use
         fused = reciprocal_rank_fusion(rankings, weights=weights, k=cfg.rrf_k)
         hits = self._collapse(fused, components, k)
-        return Retrieval(question, language, qvec, tuple(hits), dense)
+        return Retrieval(question, language, qvec, tuple(hits), dense, entity_vectors)
 
     def _collapse(self, fused: list[tuple[int, float]], components: dict[str, np.ndarray], k: int) -> list[Hit]:
         """Keep the best of each group of near-duplicate passages; remember the others."""

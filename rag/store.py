@@ -1,5 +1,8 @@
 """Index persistence: snapshot folders plus an atomically replaced ``manifest.json``.
 
+A snapshot holds three vector tables: passages (chunks), sentences (for quoting), and terms (the
+corpus's names and nouns, used to tell whether a question asks about something never mentioned).
+
 A build writes every file into a fresh ``snap-*`` folder, fsyncs it, and only then replaces
 ``manifest.json`` (``os.replace`` is atomic), which names the snapshot to serve. A crash at any
 moment leaves either the old manifest (old snapshot still intact) or the new one.
@@ -41,6 +44,8 @@ class Snapshot:
     sentences: list[Sentence]
     chunk_index: faiss.Index
     sentence_index: faiss.Index
+    terms: list[str]
+    term_index: faiss.Index
 
 
 def _sha256(path: Path) -> str:
@@ -106,6 +111,8 @@ def write_snapshot(
     sentences: list[Sentence],
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    terms: list[str],
+    term_vectors: np.ndarray,
 ) -> Path:
     """Write a complete snapshot, then switch ``manifest.json`` to it atomically."""
     name = f"snap-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -116,6 +123,8 @@ def write_snapshot(
     _write_jsonl(tmp / "sentences.jsonl", [vars(s) for s in sentences])
     faiss.write_index(flat_index(chunk_vectors), str(tmp / "chunks.faiss"))
     faiss.write_index(flat_index(sentence_vectors), str(tmp / "sentences.faiss"))
+    _write_jsonl(tmp / "terms.jsonl", [{"term": t} for t in terms])
+    faiss.write_index(flat_index(term_vectors), str(tmp / "terms.faiss"))
     files = {}
     for path in sorted(tmp.iterdir()):
         _fsync(path)
@@ -173,8 +182,11 @@ def load_snapshot(index_dir: Path, manifest: dict[str, Any], *, verify: bool = T
         sentences = [Sentence(**row) for row in _read_jsonl(snap / "sentences.jsonl")]
         chunk_index = faiss.read_index(str(snap / "chunks.faiss"))
         sentence_index = faiss.read_index(str(snap / "sentences.faiss"))
+        terms = [row["term"] for row in _read_jsonl(snap / "terms.jsonl")]
+        term_index = faiss.read_index(str(snap / "terms.faiss"))
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"Index snapshot {snap} cannot be read ({exc}); {FIX}.") from exc
-    if chunk_index.ntotal != len(chunks) or sentence_index.ntotal != len(sentences):
+    sizes = [(chunk_index, chunks), (sentence_index, sentences), (term_index, terms)]
+    if any(index.ntotal != len(rows) for index, rows in sizes):
         raise CorruptIndexError(f"Index snapshot {snap} has vectors and records out of step; {FIX}.")
-    return Snapshot(manifest, articles, chunks, sentences, chunk_index, sentence_index)
+    return Snapshot(manifest, articles, chunks, sentences, chunk_index, sentence_index, terms, term_index)

@@ -96,3 +96,29 @@ def detect_language(text: str) -> str:
     de = sum(t in _DE_MARKERS for t in tokens) + 2 * len(re.findall(r"[äöüßÄÖÜ]", text))
     en = sum(t in _EN_MARKERS for t in tokens)
     return "de" if de > en else "en"
+
+
+_TERM = re.compile(r"\b[A-ZÄÖÜ][\w]*(?:-[\wÄÖÜäöü]+)*")
+
+
+def terms(text: str) -> set[str]:
+    """Capitalized words (names, German nouns, acronyms) and the parts of hyphenated ones."""
+    found: set[str] = set()
+    for match in _TERM.finditer(text):
+        word = match.group().strip("-")
+        found.add(word)
+        found.update(part for part in word.split("-") if len(part) > 1 and part[0].isupper())
+    found.update(_acronyms(text))
+    return {t for t in found if len(t) > 1}
+
+
+_NAME_RUN = re.compile(r"\b[A-ZÄÖÜ]\w+(?:\s+(?:(?:und|für|der|des|of|and|for|the)\s+)?[A-ZÄÖÜ]\w+)+")
+
+
+def _acronyms(text: str) -> set[str]:
+    """Initials of multi-word names and their sub-runs: "Stiftung Wissenschaft und Politik" → "SWP"."""
+    found: set[str] = set()
+    for match in _NAME_RUN.finditer(text):
+        initials = "".join(w[0] for w in match.group().split() if w[0].isupper())
+        found.update(initials[i:j] for i in range(len(initials)) for j in range(i + 2, len(initials) + 1))
+    return found

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
+from rag.config import FORMAT_VERSION, Settings
 from rag.errors import CorruptIndexError, IndexMissingError, StaleIndexError
 from rag.ingest import build_index, check_fresh
 from rag.store import MANIFEST, load_snapshot, read_manifest
@@ -22,9 +22,11 @@ def build(seeds: Path, index: Path, embedder, **kw):
 def test_manifest_records_what_was_built(seeds_copy, tmp_path, fake_embedder):
     report = build(seeds_copy, tmp_path / "idx", fake_embedder)
     m = read_manifest(tmp_path / "idx")
-    assert m["format_version"] == 1 and m["model"] == {"id": "fake", "dimension": 64}
+    assert m["format_version"] == FORMAT_VERSION and m["model"] == {"id": "fake", "dimension": 64}
     assert m["chunking"] == {"chunk_size": 500, "chunk_overlap": 100}
-    assert m["counts"] == {"articles": 5, "chunks": report.chunks, "sentences": report.sentences}
+    assert m["counts"] == {"articles": 5, "chunks": report.chunks, "sentences": report.sentences,
+                           "terms": len(load_snapshot(tmp_path / "idx", m).terms)}
+    assert m["counts"]["terms"] > 100
     assert len(m["corpus"]["hash"]) == 64 and len(m["corpus"]["files"]) == 5
     assert m["package_version"] and m["built_at"]
     snap = load_snapshot(tmp_path / "idx", m)

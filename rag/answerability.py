@@ -1,0 +1,108 @@
+"""Can the corpus answer this question at all? Unknown names and missing answer types say no."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from rag.text import fold, words
+
+_QUANTITY = re.compile(
+    r"\b(how (many|much)|what (number|percentage|share|amount)|wie ?viele?|wieviele?|"
+    r"welche (zahl|anzahl|summe)|wie (groß|hoch|stark) (ist|war|sind|waren|soll|sollen)\b)",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(when|what date|which date|what day|which day|in which year|in what year|"
+    r"wann|an welchem (tag|datum)|welches datum|in welchem jahr|seit wann|bis wann)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
+    r"tausend|hunderte|tausende|million|millionen|milliarde|milliarden|dutzend|dutzende|prozent|hälfte|"
+    r"two|three|four|five|six|seven|eight|nine|ten|hundred|hundreds|thousand|thousands|million|billion|percent"
+)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_MONTHS = (
+    r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december"
+)
+_WEEKDAYS = (
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_DATE_EXPR = re.compile(
+    rf"\b({_MONTHS}|{_WEEKDAYS}|(19|20)\d\d|gestern|heute|neujahr\w*|silvester|jahresende|"
+    r"\d{1,2}\.\s?\d{1,2}\.)\b",
+    re.IGNORECASE,
+)
+_NOT_ENTITIES = frozenset(fold(w) for w in "I Mr Mrs Ms Dr Prof Herr Frau".split())
+
+
+def expected_type(question: str) -> str | None:
+    """``"quantity"`` or ``"date"`` when the question asks for one, else None."""
+    if _QUANTITY.search(question):
+        return "quantity"
+    if _DATE.search(question):
+        return "date"
+    return None
+
+
+def satisfies(sentence: str, expected: str | None) -> bool:
+    """Whether a sentence can answer a question of the expected type."""
+    if expected == "quantity":
+        return bool(_NUMBER.search(sentence))
+    if expected == "date":
+        return bool(_DATE_EXPR.search(sentence))
+    return True
+
+
+def question_entities(question: str) -> list[str]:
+    """Capitalized words after the first word: names, and in German also nouns."""
+    found: list[str] = []
+    for i, word in enumerate(words(question)):
+        word = re.sub(r"['’]s?$", "", word)  # possessives: Poland's → Poland
+        parts = [p for p in word.split("-") if p]
+        for part in parts if i else parts[1:]:
+            if part[:1].isupper() and not part.isdigit() and fold(part) not in _NOT_ENTITIES and part not in found:
+                found.append(part)
+    return found
+
+
+def transliterate(word: str) -> str:
+    """A rough German/English transliteration key: Lawrow ~ Lavrov, Selenskyj ~ Zelensky."""
+    w = fold(word)
+    for a, b in (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("z", "s"), ("c", "k"), ("j", "i"), ("ie", "i")):
+        w = w.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+class EntityChecker:
+    """Knows the corpus vocabulary; tells which question entities it never mentions."""
+
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
+                 min_ratio: float = 0.85) -> None:
+        if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
+            raise ValueError("min_cosine and min_ratio must be in (0, 1]")
+        self.vectors = vectors
+        self.min_cosine, self.min_ratio = min_cosine, min_ratio
+        self._folded = {fold(t) for t in terms}
+        self._keys = sorted({transliterate(t) for t in terms})
+
+    def known(self, entity: str, vector: np.ndarray | None) -> bool:
+        """True if the corpus mentions the entity: same spelling, a transliteration, or a translation."""
+        if fold(entity) in self._folded:
+            return True
+        key = transliterate(entity)
+        if difflib.get_close_matches(key, self._keys, n=1, cutoff=self.min_ratio):
+            return True
+        if vector is None or not len(self.vectors):
+            return False
+        return float(np.max(self.vectors @ vector)) >= self.min_cosine
+
+    def unknown(self, entities: Mapping[str, np.ndarray | None]) -> list[str]:
+        """The entities the corpus never mentions."""
+        return [e for e, v in entities.items() if not self.known(e, v)]
