@@ -5,18 +5,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from rag.chat_view import CORPUS_HEADERS, CSS, corpus_rows, render_answer, render_error, render_user  # noqa: E402
-from rag.errors import InvalidQuestionError  # noqa: E402
-from rag.followup import rewrite_followup  # noqa: E402
-from rag.types import Answer, Article  # noqa: E402
+from rag.chat_view import (
+    CORPUS_HEADERS,
+    CSS,
+    corpus_rows,
+    render_answer,
+    render_error,
+    render_user,
+)
+from rag.errors import InvalidQuestionError
+from rag.followup import rewrite_followup
+from rag.types import Answer, Article
 
 log = logging.getLogger("rag.app")
 
@@ -105,7 +111,11 @@ def _example(sample: object) -> str:
 def build_app(assistant: AssistantLike) -> gr.Blocks:
     """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
     articles = assistant.articles
-    answer: Callable[..., tuple[Messages, list[str], str]] = lambda *args: respond(assistant, *args)  # noqa: E731
+
+    def answer(pending: str, messages: Messages | None, history: list[str] | None,
+               k: object) -> tuple[Messages, list[str], str]:
+        """The chat step: answer the pending question with this assistant."""
+        return respond(assistant, pending, messages, history, k)
 
     with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
         gr.HTML(
@@ -114,8 +124,8 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
         )
         chatbot = gr.Chatbot(
-            show_label=False, elem_id="rag-chat", height="68vh", min_height=420, latex_delimiters=[], feedback_options=None,
-            buttons=["copy"], placeholder="Ask a question, or click one of the examples below.",
+            show_label=False, elem_id="rag-chat", height="68vh", min_height=420, latex_delimiters=[],
+            feedback_options=None, buttons=["copy"], placeholder="Ask a question, or click one of the examples below.",
         )
         with gr.Row(equal_height=True):
             box = gr.Textbox(

@@ -26,10 +26,9 @@ ANSWER_TIMEOUT_MS = 120_000
 REPLIES = ".rag-answer, .rag-abstain, .rag-error"
 
 sys.path.insert(0, str(ROOT))
-import app  # noqa: E402
-from rag.errors import InvalidQuestionError  # noqa: E402
-from rag.types import Answer, Article, Citation  # noqa: E402
-
+import app
+from rag.errors import InvalidQuestionError
+from rag.types import Answer, Article, Citation
 
 # --- handlers, with a stub assistant (fast) ----------------------------------------------------------
 
@@ -61,7 +60,7 @@ def test_blank_input_changes_nothing() -> None:
 
 def test_followups_are_rewritten_and_history_keeps_standalone_questions() -> None:
     stub = StubAssistant()
-    box, messages, pending = app.accept("What did Germany offer?", [])
+    _, messages, pending = app.accept("What did Germany offer?", [])
     messages, history, _ = app.respond(stub, pending, messages, [], 5.0)
     messages, history, _ = app.respond(stub, "And France?", messages, history, 3)
     assert stub.asked == [("What did Germany offer?", 5), ("What did France (Frankreich) offer?", 3)]
