@@ -1,0 +1,246 @@
+"""Answerability checks: expected answer type, entity extraction, transliteration, EntityChecker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.answerability import EntityChecker, expected_type, question_entities, satisfies, transliterate
+
+# --- expected_type -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many soldiers would be sent?",
+        "How much money did the EU pledge?",
+        "What percentage of the troops are British?",
+        "What number of countries signed?",
+        "Wie viele Soldaten sollen entsandt werden?",
+        "Wieviele Länder haben unterschrieben?",
+        "Wie viel Geld gibt die EU?",
+        "Welche Zahl nannte die SWP?",
+        "Wie hoch ist die Summe?",
+        "Wie groß sind die Kontingente?",
+        "HOW MANY soldiers?",  # case-insensitive
+    ],
+)
+def test_quantity_questions(question):
+    assert expected_type(question) == "quantity"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did the coalition meet in Paris?",
+        "What date was the declaration signed?",
+        "In which year did the war start?",
+        "Wann traf sich die Koalition der Willigen?",
+        "An welchem Tag fand das Treffen statt?",
+        "Seit wann verhandeln die USA?",
+        "Bis wann soll das Abkommen fertig sein?",
+        "In welchem Jahr begann der Krieg?",
+    ],
+)
+def test_date_questions(question):
+    assert expected_type(question) == "date"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Germany offer?",
+        "Was hat Deutschland angeboten?",
+        "Who leads the coalition?",
+        "Wer ist Rustem Umjerow?",
+        "What happened at the Wannsee conference?",  # "wann" only as a whole word
+        "Wie geht es weiter?",  # "wie" alone is not a quantity question
+        "",
+    ],
+)
+def test_other_questions_expect_no_type(question):
+    assert expected_type(question) is None
+
+
+def test_quantity_wins_over_date_when_both_are_asked():
+    assert expected_type("When and how many soldiers?") == "quantity"
+
+
+# --- satisfies ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, ok",
+    [
+        ("Etwa 150.000 Soldaten wären nötig.", True),
+        ("Die Koalition umfasst 35 Nationen.", True),
+        ("Frankreich schickt zwei Brigaden.", True),
+        ("Hunderte Soldaten sollen kommen.", True),
+        ("Some thousands of troops.", True),
+        ("Die Soldaten sollen später kommen.", False),
+        ("Dreiecke und Achtung zählen nicht.", False),  # "drei"/"acht" inside words are no number words
+    ],
+)
+def test_satisfies_quantity(sentence, ok):
+    assert satisfies(sentence, "quantity") is ok
+
+
+@pytest.mark.parametrize(
+    "sentence, ok",
+    [
+        ("Das Treffen fand am 6. Januar statt.", True),
+        ("Am 3. Jänner trafen sie sich.", True),
+        ("Am Dienstag unterzeichneten sie.", True),
+        ("The meeting took place on Tuesday.", True),
+        ("Der Krieg dauert seit 2022.", True),
+        ("Gestern sprach Merz in Paris.", True),
+        ("Am 15.12.2025 begannen die Gespräche.", True),
+        ("Die Gespräche verliefen produktiv.", False),
+        ("Es waren 35 Nationen vertreten.", False),  # a number, but no date
+    ],
+)
+def test_satisfies_date(sentence, ok):
+    assert satisfies(sentence, "date") is ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rag/answerability.py _DATE_EXPR wraps the numeric alternative '\\d{1,2}\\.\\s?\\d{1,2}\\.' in "
+    "'\\b(...)\\b'; the trailing \\b after the final '.' needs a following word character, so a "
+    "day.month. date followed by a space or punctuation ('am 15.12. geplant') never matches and such "
+    "sentences are filtered out for date questions",
+)
+def test_satisfies_date_with_day_month_only():
+    assert satisfies("Das Treffen ist am 15.12. geplant.", "date")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rag/answerability.py _NUMBER matches number words only as whole words (\\b(zwei|...|tausend|...)\\b), "
+    "but German writes compound numerals as one word ('zweitausend', 'Zehntausende', 'dreihundert'), so "
+    "such sentences are filtered out as non-answers for quantity questions",
+)
+@pytest.mark.parametrize("sentence", ["Frankreich schickt zweitausend Soldaten.", "Zehntausende Soldaten wären nötig."])
+def test_satisfies_quantity_with_german_compound_numerals(sentence):
+    assert satisfies(sentence, "quantity")
+
+
+def test_satisfies_without_expected_type_accepts_anything():
+    assert satisfies("", None)
+    assert satisfies("Die Gespräche verliefen produktiv.", None)
+
+
+# --- question_entities -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, entities",
+    [
+        ("What did Poland's president say?", ["Poland"]),  # possessive 's
+        ("What did Kyiv’s army do?", ["Kyiv"]),  # typographic apostrophe
+        ("Was sagte Selenskyj über die NATO-Truppen?", ["Selenskyj", "NATO", "Truppen"]),  # hyphen parts
+        ("Germany offered what?", []),  # the first word is skipped (capitalized anyway)
+        ("US-Präsident Trump sagte was?", ["Präsident", "Trump"]),  # first word's later hyphen parts count
+        ("What did Mr Witkoff say?", ["Witkoff"]),  # titles are not entities
+        ("What do I know about Lawrow?", ["Lawrow"]),  # "I" is not an entity
+        ("Was sagte Merz über Merz und Macron?", ["Merz", "Macron"]),  # deduplicated, in order
+        ("what did germany offer?", []),  # lower case: nothing
+        ("What happened in 2026?", []),  # digits are not entities
+    ],
+)
+def test_question_entities(question, entities):
+    assert question_entities(question) == entities
+
+
+# --- transliterate -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Lawrow", "Lavrov"),
+        ("Selenskyj", "Zelensky"),
+        ("Selenskij", "Zelenskiy"),
+        ("Tschernobyl", "Chernobyl"),
+        ("Macron", "Makron"),
+        ("Kiew", "Kyiv"),
+    ],
+)
+def test_transliteration_variants_share_a_key(a, b):
+    assert transliterate(a) == transliterate(b)
+
+
+def test_transliteration_keys():
+    assert transliterate("Lawrow") == "lavrov"
+    assert transliterate("Selenskyj") == "selenski"
+    assert transliterate("Russland") == "rusland"  # doubled letters collapse
+
+
+def test_transliteration_keeps_different_names_apart():
+    assert transliterate("Merz") != transliterate("Macron")
+    assert transliterate("Paris") != transliterate("Berlin")
+
+
+# --- EntityChecker -----------------------------------------------------------------------------
+
+TERMS = ["Lawrow", "Paris", "Deutschland"]
+VECTORS = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+
+
+@pytest.fixture
+def checker() -> EntityChecker:
+    return EntityChecker(TERMS, VECTORS, min_cosine=0.9)
+
+
+def test_exact_spelling_is_known(checker):
+    assert checker.known("Paris", None)
+    assert checker.known("PARIS", None)  # folded
+    assert checker.known("Deutschland", None)
+
+
+def test_transliteration_is_known(checker):
+    assert checker.known("Lavrov", None)
+    assert checker.known("Lawrov", None)
+
+
+def test_close_spelling_depends_on_min_ratio():
+    # "lavrova" vs "lavrov": difflib ratio 2 * 6 / 13 = 0.923
+    assert EntityChecker(TERMS, VECTORS, min_ratio=0.9).known("Lavrova", None)
+    assert not EntityChecker(TERMS, VECTORS, min_ratio=0.95).known("Lavrova", None)
+
+
+def test_cosine_match_is_known(checker):
+    # a translation: different spelling, but its vector equals the vector of "Deutschland"
+    assert checker.known("Germany", np.array([0.6, 0.8], dtype=np.float32))
+    # cosine 0.8*1 + 0.6*0 = 0.8 with "Lawrow", -0.6 with "Paris", 0.48 - 0.48 = 0 with "Deutschland"
+    assert not checker.known("Germany", np.array([0.8, -0.6], dtype=np.float32))
+
+
+def test_cosine_threshold_is_inclusive():
+    exact = EntityChecker(["Paris"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=1.0)
+    assert exact.known("Frankreich", np.array([1.0, 0.0], dtype=np.float32))
+
+
+def test_unknown_without_vector_or_without_term_vectors(checker):
+    assert not checker.known("China", None)
+    empty = EntityChecker([], np.zeros((0, 2), dtype=np.float32))
+    assert not empty.known("China", np.array([1.0, 0.0], dtype=np.float32))
+
+
+def test_unknown_lists_only_the_unmentioned_entities_in_order(checker):
+    entities = {
+        "China": None,
+        "Lavrov": None,
+        "Germany": np.array([0.6, 0.8], dtype=np.float32),
+        "Peking": np.array([0.8, -0.6], dtype=np.float32),
+    }
+    assert checker.unknown(entities) == ["China", "Peking"]
+    assert checker.unknown({}) == []
+
+
+@pytest.mark.parametrize("kwargs", [{"min_cosine": 0}, {"min_cosine": 1.5}, {"min_ratio": 0}, {"min_ratio": -0.1},
+                                    {"min_ratio": 1.01}])
+def test_invalid_thresholds_are_rejected(kwargs):
+    with pytest.raises(ValueError):
+        EntityChecker(TERMS, VECTORS, **kwargs)
