@@ -21,10 +21,12 @@ from rag.gold import default_gold_path, load_gold
 from rag.metrics import key_fact_match
 
 GRID = {
-    "abstain_below": [0.74, 0.76, 0.78, 0.80, 0.82, 0.84],
-    "lexical_weight": [0.0, 0.05, 0.1, 0.2],
-    "rank_weight": [0.0, 0.02, 0.05],
-    "pair_penalty": [0.0, 0.01, 0.02, 1.0],
+    "abstain_below": [0.80, 0.82, 0.84],
+    "lexical_weight": [0.0, 0.1, 0.2],
+    "rank_weight": [0.02, 0.05],
+    "second_within": [0.015, 0.03, 0.05],
+    "max_sentences": [2, 3],
+    "same_fact_cosine": [0.90, 0.94],
 }
 
 
@@ -34,9 +36,10 @@ def main() -> None:
     parser.add_argument("--split", default="dev", choices=["dev", "test"])
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--index", help="index folder to use (default: a fresh temporary one)")
     args = parser.parse_args()
     items = [i for i in load_gold(default_gold_path()) if i.split == args.split]
-    assistant = Assistant.load(tempfile.mkdtemp(prefix="rag-tune-"))
+    assistant = Assistant.load(args.index or tempfile.mkdtemp(prefix="rag-tune-"))
     state = assistant._state
     retrievals = [state.retriever.retrieve(i.question, k=args.k) for i in items]
     base = AnswerConfig()

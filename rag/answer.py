@@ -28,19 +28,18 @@ class AnswerConfig:
     lexical_weight: float = 0.0
     rank_weight: float = 0.05
     abstain_below: float = 0.82
-    pair_penalty: float = 0.01
     entity_cosine: float = 0.885
     check_entities: bool = True
     check_answer_type: bool = True
-    second_within: float = 0.015
-    max_sentences: int = 2
-    same_fact_cosine: float = 0.90
+    second_within: float = 0.05
+    max_sentences: int = 3
+    same_fact_cosine: float = 0.94
     max_sources_per_fact: int = 3
 
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_sources_per_fact < 1:
             raise ValueError("max_sentences and max_sources_per_fact must be at least 1")
-        if min(self.lexical_weight, self.rank_weight, self.second_within, self.pair_penalty) < 0:
+        if min(self.lexical_weight, self.rank_weight, self.second_within) < 0:
             raise ValueError(f"answer weights must be >= 0: {self}")
 
 
@@ -87,9 +86,9 @@ class ExtractiveAnswerer:
         self.units = build_units(snapshot, self.tokenize)
 
     def candidates(self, retrieval: Retrieval) -> list[ScoredSentence]:
-        """Every sentence (or sentence pair) inside a retrieved passage, scored, best first."""
+        """Every quotable sentence inside a retrieved passage, scored, best first."""
         cfg, units = self.config, self.units
-        qtokens = set(self.tokenize(retrieval.question))
+        qtokens = set(self.tokenize(" ".join([retrieval.question, *retrieval.expansions])))
         qvec = retrieval.query_vector
         seen: dict[int, ScoredSentence] = {}
         for rank, hit in enumerate(retrieval.hits):
@@ -100,7 +99,6 @@ class ExtractiveAnswerer:
                 cosine = float(units.vectors[row] @ qvec)
                 overlap = len(qtokens & units.tokens[row]) / len(qtokens) if qtokens else 0.0
                 score = cosine + cfg.lexical_weight * overlap + cfg.rank_weight / (rank + 1)
-                score -= cfg.pair_penalty * bool(units.is_pair[row])
                 seen[row] = ScoredSentence(s, hit, rank, cosine, overlap, score, row)
         return sorted(seen.values(), key=lambda c: (-c.score, c.rank, c.row))
 
@@ -134,9 +132,6 @@ class ExtractiveAnswerer:
         return self._compose(retrieval, groups)
 
     def _same_fact(self, a: ScoredSentence, b: ScoredSentence) -> bool:
-        sa, sb = a.sentence, b.sentence
-        if sa.article_id == sb.article_id and sa.start < sb.end and sb.start < sa.end:
-            return True  # overlapping spans of one article (a sentence and a pair containing it)
         return float(self.units.vectors[a.row] @ self.units.vectors[b.row]) >= self.config.same_fact_cosine
 
     def _add_other_outlets(self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence]) -> None:

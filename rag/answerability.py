@@ -87,7 +87,10 @@ class EntityChecker:
                  min_ratio: float = 0.85) -> None:
         if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
             raise ValueError("min_cosine and min_ratio must be in (0, 1]")
-        self.vectors = vectors
+        # Only names and nouns count as neighbours; acronyms match by spelling alone (their
+        # embeddings are noisy neighbours of any name).
+        names = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
+        self.vectors = vectors[names] if len(vectors) else vectors
         self.min_cosine, self.min_ratio = min_cosine, min_ratio
         self._folded = {fold(t) for t in terms}
         self._keys = sorted({transliterate(t) for t in terms})

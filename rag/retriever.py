@@ -11,9 +11,9 @@ import numpy as np
 
 from rag.answerability import question_entities
 from rag.fusion import reciprocal_rank_fusion
-from rag.lexical import BM25Retriever
+from rag.lexical import STOPWORDS, BM25Retriever
 from rag.store import Snapshot, all_vectors
-from rag.text import detect_language
+from rag.text import detect_language, fold, words
 from rag.types import Hit
 
 
@@ -30,9 +30,12 @@ class RetrievalConfig:
     dense: float = 1.0
     bm25: float = 1.0
     bm25_english: float = 0.5
-    use: float = 0.0
+    use: float = 0.5
     rrf_k: int = 60
     duplicate_cosine: float = 0.93
+    translate: bool = True
+    translation_cosine: float = 0.92
+    translations_per_word: int = 2
 
     def __post_init__(self) -> None:
         weights = (self.dense, self.bm25, self.bm25_english, self.use)
@@ -52,6 +55,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     dense_scores: np.ndarray = field(repr=False)
     entities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    expansions: tuple[str, ...] = ()
 
 
 class UseEncoder:
@@ -81,6 +85,9 @@ class HybridRetriever:
         self.config = config or RetrievalConfig()
         self.chunk_vectors = all_vectors(snapshot.chunk_index)
         self.bm25 = BM25Retriever().fit([c.text for c in snapshot.chunks])
+        keep = [i for i, t in enumerate(snapshot.terms) if not t.isupper()]
+        self.term_names = [snapshot.terms[i] for i in keep]
+        self.term_vectors = all_vectors(snapshot.term_index)[keep]
         self._use: UseEncoder | None = None
         self._use_vectors: np.ndarray | None = None
         self._use_lock = threading.Lock()
@@ -105,9 +112,12 @@ class HybridRetriever:
         cfg = self.config
         language = detect_language(question)
         entities = question_entities(question)
-        if query_vector is None:  # one batch: the question and its names, embedded together
-            vectors = self.encoder.encode_queries([question, *entities])
-            query_vector, entity_vectors = vectors[0], dict(zip(entities, vectors[1:]))
+        content = self._content_words(question, entities) if language == "en" and cfg.translate else []
+        expansions: list[str] = []
+        if query_vector is None:  # one batch: the question, its names and content words
+            vectors = self.encoder.encode_queries([question, *entities, *content])
+            query_vector, entity_vectors = vectors[0], dict(zip(entities, vectors[1:1 + len(entities)]))
+            expansions = self._translations(vectors[1:])
         else:
             entity_vectors = dict.fromkeys(entities)
         qvec = query_vector
@@ -120,7 +130,7 @@ class HybridRetriever:
             weights["dense"] = cfg.dense
         bm25_weight = cfg.bm25_english if language == "en" else cfg.bm25
         if bm25_weight > 0:
-            lexical = self.bm25.scores(question)
+            lexical = self.bm25.scores(" ".join([question, *expansions]))
             components["bm25"] = lexical
             rankings["bm25"] = [int(i) for i in np.argsort(-lexical, kind="stable") if lexical[i] > 0]
             weights["bm25"] = bm25_weight
@@ -131,7 +141,27 @@ class HybridRetriever:
             weights["use"] = cfg.use
         fused = reciprocal_rank_fusion(rankings, weights=weights, k=cfg.rrf_k)
         hits = self._collapse(fused, components, k)
-        return Retrieval(question, language, qvec, tuple(hits), dense, entity_vectors)
+        return Retrieval(question, language, qvec, tuple(hits), dense, entity_vectors, tuple(expansions))
+
+    def _content_words(self, question: str, entities: list[str]) -> list[str]:
+        """Lower-case content words of an English question (names are embedded already)."""
+        found = []
+        for word in words(question):
+            if word not in entities and fold(word) not in STOPWORDS and len(word) > 2 and not word.isdigit():
+                found.append(word.lower())
+        return list(dict.fromkeys(found))
+
+    def _translations(self, vectors: np.ndarray) -> list[str]:
+        """German corpus words whose embedding is next to an English question word (cross-lingual BM25)."""
+        if not len(vectors) or not len(self.term_vectors):
+            return []
+        sims = vectors @ self.term_vectors.T
+        found: list[str] = []
+        for row in sims:
+            for j in np.argsort(-row)[: self.config.translations_per_word]:
+                if row[j] >= self.config.translation_cosine:
+                    found.append(self.term_names[j])
+        return list(dict.fromkeys(found))
 
     def _collapse(self, fused: list[tuple[int, float]], components: dict[str, np.ndarray], k: int) -> list[Hit]:
         """Keep the best of each group of near-duplicate passages; remember the others."""
@@ -167,11 +197,12 @@ def retriever_variants() -> dict[str, RetrievalConfig]:
     """Named configurations compared by ``rag eval --compare``."""
     base = RetrievalConfig()
     return {
-        "e5": replace(base, bm25=0.0, bm25_english=0.0),
-        "bm25": replace(base, dense=0.0, bm25_english=1.0),
+        "e5": replace(base, bm25=0.0, bm25_english=0.0, use=0.0),
+        "bm25": replace(base, dense=0.0, bm25_english=1.0, use=0.0),
         "use": replace(base, dense=0.0, bm25=0.0, bm25_english=0.0, use=1.0),
-        "e5+bm25": replace(base, bm25_english=1.0),
-        "e5+bm25(lang)": base,
+        "e5+bm25": replace(base, bm25_english=1.0, use=0.0),
+        "e5+bm25(lang)": replace(base, use=0.0),
         "e5+use": replace(base, bm25=0.0, bm25_english=0.0, use=1.0),
         "e5+bm25(lang)+use": replace(base, use=0.5),
+        "default without translation": replace(base, translate=False),
     }

@@ -102,8 +102,8 @@ _TERM = re.compile(r"\b[A-ZÄÖÜ][\w]*(?:-[\wÄÖÜäöü]+)*")
 
 
 def terms(text: str) -> set[str]:
-    """Capitalized words (names, German nouns, acronyms) and the parts of hyphenated ones."""
-    found: set[str] = set()
+    """The vocabulary: words of 3+ letters, capitalized ones (names, nouns) with their hyphen parts, acronyms."""
+    found: set[str] = {w for w in _WORD.findall(text) if len(w) > 2 and w.isalpha()}
     for match in _TERM.finditer(text):
         word = match.group().strip("-")
         found.add(word)
