@@ -1,0 +1,303 @@
+"""The Python API contract: ``Assistant.load``, ``ask``, ``search``, input validation, reloads, threads.
+
+Tests marked ``slow`` use the real model through the session-scoped ``assistant`` fixture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SEEDS
+from rag import Answer, Assistant, Citation, Hit, IndexMissingError, InvalidQuestionError
+from rag.assistant import check_k, clean_question
+from rag.config import MAX_K, MAX_QUESTION_CHARS, Settings
+from rag.corpus import load_corpus
+from rag.store import MANIFEST
+
+NEW_ARTICLE = (
+    "date 2026-01-09 Von: Testagentur\n\n"
+    "Spanien kündigt Minenräumer für die Ukraine an\n\n"
+    "Madrid (Testagentur) – Spanien will nach einem Waffenstillstand Minenräumer in die Ukraine schicken. "
+    "Das teilte die Regierung in Madrid am Freitag mit.\n"
+)
+
+BAD_QUESTIONS = ["", "   ", "\n\t ", "\x00\x01", "x" * (MAX_QUESTION_CHARS + 1)]
+BAD_KS = [0, -1, MAX_K + 1, "5", True, False, 5.0, None]
+ODD_QUESTIONS = [
+    "🙂🙂",
+    "SELECT * FROM articles; --",
+    "<script>alert(1)</script>",
+    "\x00\x01 Waffenstillstand",
+    "ماذا قدمت ألمانيا لأوكرانيا؟",
+    "德国为乌克兰提供了什么？",
+    "?",
+    "a" * MAX_QUESTION_CHARS,
+]
+
+
+# --- input validation (pure, fast) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", BAD_QUESTIONS)
+def test_clean_question_rejects_empty_or_too_long(question):
+    with pytest.raises(InvalidQuestionError) as info:
+        clean_question(question)
+    assert isinstance(info.value, ValueError)
+    assert str(info.value)
+
+
+def test_clean_question_normalizes():
+    assert clean_question("  Was   hat\nDeutschland\tangeboten? ") == "Was hat Deutschland angeboten?"
+    assert clean_question("\x00\x01 Waffenstillstand") == "Waffenstillstand"
+    assert clean_question("x" * MAX_QUESTION_CHARS) == "x" * MAX_QUESTION_CHARS
+    assert clean_question("  " + "x" * MAX_QUESTION_CHARS + "  ") == "x" * MAX_QUESTION_CHARS  # limit after trimming
+    assert clean_question("Was ist mit \ud800 los?") == "Was ist mit ? los?"  # lone surrogate replaced
+
+
+@pytest.mark.parametrize("question", [None, 42, b"Waffenstillstand", ["Waffenstillstand"]])
+def test_clean_question_rejects_non_text(question):
+    with pytest.raises(InvalidQuestionError, match="text"):
+        clean_question(question)
+
+
+@pytest.mark.parametrize("k", BAD_KS)
+def test_check_k_rejects_out_of_range_and_non_integers(k):
+    with pytest.raises(InvalidQuestionError, match="k must be"):
+        check_k(k)
+
+
+def test_check_k_accepts_the_range():
+    assert check_k(1) == 1 and check_k(MAX_K) == MAX_K
+    assert check_k(np.int64(5)) == 5 and type(check_k(np.int64(5))) is int
+
+
+def test_load_without_build_on_a_missing_index_names_rag_ingest(tmp_path):
+    missing = tmp_path / "no-index"
+    with pytest.raises(IndexMissingError, match="rag ingest"):
+        Assistant.load(missing, seeds=SEEDS, build=False)
+    assert not missing.exists()  # nothing was created
+
+
+# --- the contract with the real model ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ask_returns_a_cited_answer(assistant):
+    answer = assistant.ask("What did Germany offer?", k=5)
+    assert isinstance(answer, Answer)
+    assert isinstance(answer.text, str) and answer.text
+    assert answer.abstained is False
+    assert answer.question == "What did Germany offer?" and answer.language == "en"
+    assert 1 <= len(answer.citations) and len(answer.hits) == 5
+    articles = {a.id: a for a in assistant.articles}
+    for c in answer.citations:
+        assert isinstance(c, Citation)
+        article = articles[c.article_id]
+        assert (c.title, c.source, c.date) == (article.title, article.source, article.date)
+        assert c.quote and c.quote in c.text and article.body[c.quote_start:c.quote_end] == c.quote
+        assert c.text[c.quote_start - c.passage_start: c.quote_end - c.passage_start] == c.quote
+        assert isinstance(c.score, float)
+        assert f"[{c.number}]" in answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "What did Germany offer?",
+    pytest.param("Was hat Deutschland angeboten?", marks=pytest.mark.xfail(
+        strict=True,
+        reason="rag/answer.py ExtractiveAnswerer: the 001 passage with 'bietet Deutschland ... an, Bundeswehrsoldaten "
+        "auf benachbartem NATO-Gebiet ... zu stationieren' is retrieved (hit 2 of 5), but its sentence is only the "
+        "5th candidate (score 0.8445 vs 0.8643 for 'US-Präsident Trump hat ... angeboten', which is about the USA); "
+        "scoring is cosine + rank bonus with no check that the sentence is about the asked-for entity "
+        "(Deutschland), so max_sentences=3 cuts the NATO-Gebiet sentence off")),
+])
+def test_germany_offer_answers_name_nato_territory(assistant, question):
+    answer = assistant.ask(question, k=5)
+    assert not answer.abstained
+    assert "nato-gebiet" in answer.text.lower(), answer.text
+
+
+@pytest.mark.slow
+def test_question_about_something_never_mentioned_abstains(assistant):
+    answer = assistant.ask("What did China offer?", k=5)
+    assert answer.abstained
+    assert answer.citations == ()
+    assert answer.hits  # the closest passages are still shown
+    assert "China" in answer.reason
+    assert "don't say" in answer.text
+
+
+@pytest.mark.slow
+def test_search_returns_k_ranked_hits_deterministically(assistant):
+    hits = assistant.search("Waffenstillstand Überwachung", k=10)
+    assert len(hits) == 10
+    assert all(isinstance(h, Hit) and h.text and h.article_id for h in hits)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len({h.id for h in hits}) == 10
+    articles = {a.id: a for a in assistant.articles}
+    for h in hits:
+        assert articles[h.article_id].body[h.start:h.end] == h.text
+    again = assistant.search("Waffenstillstand Überwachung", k=10)
+    assert [(h.id, h.score) for h in again] == [(h.id, h.score) for h in hits]
+    top3 = assistant.search("Waffenstillstand Überwachung", k=3)
+    assert [h.id for h in top3] == [h.id for h in hits[:3]]
+
+
+@pytest.mark.slow
+def test_results_serialize_to_json(assistant):
+    answer = assistant.ask("Was hat Deutschland angeboten?", k=5)
+    data = json.loads(json.dumps(answer.to_dict(), ensure_ascii=False))
+    assert data["text"] == answer.text and data["abstained"] is answer.abstained
+    assert len(data["citations"]) == len(answer.citations) and len(data["hits"]) == len(answer.hits)
+    assert data["citations"][0]["quote"] == answer.citations[0].quote
+    hit = assistant.search("Waffenstillstand", k=1)[0]
+    assert json.loads(json.dumps(hit.to_dict()))["id"] == hit.id
+    abstention = assistant.ask("What did China offer?", k=5)
+    assert json.loads(json.dumps(abstention.to_dict()))["citations"] == []
+
+
+@pytest.mark.slow
+def test_results_are_frozen(assistant):
+    answer = assistant.ask("What did Germany offer?", k=5)
+    hit = assistant.search("Waffenstillstand", k=1)[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.text = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.citations[0].quote = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.score = 1.0  # type: ignore[misc]
+    assert isinstance(answer.citations, tuple) and isinstance(answer.hits, tuple)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", BAD_QUESTIONS)
+def test_bad_questions_raise(assistant, question):
+    with pytest.raises(InvalidQuestionError):
+        assistant.ask(question)
+    with pytest.raises(ValueError):  # InvalidQuestionError is a ValueError
+        assistant.search(question)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", BAD_KS)
+def test_bad_k_raises(assistant, k):
+    with pytest.raises(InvalidQuestionError):
+        assistant.ask("What did Germany offer?", k=k)
+    with pytest.raises(InvalidQuestionError):
+        assistant.search("Waffenstillstand", k=k)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ODD_QUESTIONS)
+def test_odd_input_gets_an_answer_or_an_abstention(assistant, question):
+    answer = assistant.ask(question, k=5)
+    assert isinstance(answer, Answer) and answer.text
+    assert answer.question == question
+    assert answer.abstained == (answer.citations == ())
+    assert answer.abstained or answer.reason == ""
+    assert len(answer.hits) == 5
+
+
+@pytest.mark.slow
+def test_concurrent_questions_match_sequential_answers(assistant):
+    questions = ["What did Germany offer?", "Was hat Deutschland angeboten?", "What did China offer?"]
+    expected = {q: assistant.ask(q, k=5) for q in questions}
+    results: list[tuple[str, Answer]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def worker(offset: int) -> None:
+        try:
+            start.wait()
+            for i in range(len(questions)):
+                q = questions[(offset + i) % len(questions)]
+                answer = assistant.ask(q, k=5)
+                with lock:
+                    results.append((q, answer))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 8 * len(questions)
+    for q, answer in results:
+        want = expected[q]
+        assert (answer.text, answer.abstained, answer.citations) == (want.text, want.abstained, want.citations)
+        assert [h.id for h in answer.hits] == [h.id for h in want.hits]
+
+
+# --- loading, staleness, reload ----------------------------------------------------------------
+
+
+def _articles_in(seeds: Path) -> int:
+    return len(load_corpus(seeds).articles)
+
+
+@pytest.mark.slow
+def test_load_builds_a_fresh_index(tmp_path):
+    index = tmp_path / "index"
+    loaded = Assistant.load(index, seeds=SEEDS)
+    assert (index / MANIFEST).is_file()
+    manifest = loaded.manifest
+    assert manifest["counts"]["articles"] == _articles_in(SEEDS) == 5
+    assert manifest["corpus"]["dir"] == str(SEEDS)
+    assert manifest["model"]["id"] == Settings().model
+    assert (index / manifest["snapshot"]).is_dir()
+    assert [a.id for a in loaded.articles] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    # a second load serves the same snapshot without rebuilding
+    assert Assistant.load(index, seeds=SEEDS, build=False).manifest["snapshot"] == manifest["snapshot"]
+
+
+@pytest.fixture
+def index_copy(assistant, tmp_path) -> Path:
+    """A private copy of the session index (same seeds, same settings) that a test may change."""
+    target = tmp_path / "index"
+    shutil.copytree(assistant.index_dir, target)
+    return target
+
+
+@pytest.mark.slow
+def test_stale_index_is_rebuilt_on_the_next_load(index_copy, seeds_copy):
+    first = Assistant.load(index_copy, seeds=seeds_copy)
+    assert first.manifest["counts"]["articles"] == 5  # the copied index is fresh for the copied seeds
+    (seeds_copy / "005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    second = Assistant.load(index_copy, seeds=seeds_copy)
+    assert second.manifest["snapshot"] != first.manifest["snapshot"]
+    assert second.manifest["counts"]["articles"] == 6
+    assert second.manifest["counts"]["chunks"] > first.manifest["counts"]["chunks"]
+    assert "005_new" in {a.id for a in second.articles}
+    assert first.manifest["counts"]["articles"] == 5  # the first assistant still serves its snapshot
+    hits = second.search("Minenräumer Spanien", k=3)
+    assert hits[0].article_id == "005_new"
+
+
+@pytest.mark.slow
+def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
+    from rag.assistant import ingest
+
+    served = Assistant.load(index_copy, seeds=seeds_copy)
+    before = served.manifest["snapshot"]
+    assert served.reload() is False
+    assert served.manifest["snapshot"] == before
+    (seeds_copy / "005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    assert served.reload() is False  # the corpus changed, but nobody ingested it yet
+    report = ingest(seeds_copy, index_copy, settings=served.settings, embedder=served.embedder)
+    assert report.added == ["005_new"]
+    assert served.reload() is True
+    assert served.manifest["snapshot"] != before and served.manifest["counts"]["articles"] == 6
+    assert "005_new" in {a.id for a in served.articles}
+    assert served.reload() is False
