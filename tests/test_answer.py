@@ -12,7 +12,7 @@ from rag.answer import AnswerConfig, ExtractiveAnswerer, attribution, frame
 from rag.chunking import article_sentences
 from rag.config import Settings
 from rag.ingest import build_index
-from rag.retriever import HybridRetriever, Retrieval
+from rag.retriever import HybridRetriever, Retrieval, RetrievalConfig
 from rag.store import Snapshot, flat_index, load_snapshot, read_manifest
 from rag.text import terms as find_terms
 from rag.types import Answer, Article, Chunk, Hit
@@ -26,6 +26,7 @@ ARTICLE_A = Article("a", "Deutschland bietet Soldaten an", BODY_A, date="2026-01
 ARTICLE_B = Article("b", "Frankreich schickt Truppen", BODY_B)
 PARA_END = BODY_A.index("\n\n")
 EMB = FakeEmbedder()
+FAST = RetrievalConfig(use=0.0)  # dense (fake) + BM25 only: no USE model in fast tests
 
 
 def make_snapshot(articles: list[Article]) -> Snapshot:
@@ -256,7 +257,7 @@ QUESTIONS = [
 
 @pytest.mark.parametrize("question, language, lead", QUESTIONS)
 def test_answers_over_the_corpus_cite_verbatim_article_text(seeds_snapshot, question, language, lead):
-    retriever = HybridRetriever(seeds_snapshot, FakeEmbedder())
+    retriever = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=FAST)
     r = retriever.retrieve(question, k=5)
     assert r.language == language and len(r.hits) == 5
     answer = answerer(seeds_snapshot, abstain_below=0.0, check_entities=False).answer(r)
@@ -270,7 +271,7 @@ def test_answers_over_the_corpus_cite_verbatim_article_text(seeds_snapshot, ques
 
 @pytest.mark.parametrize("question, language, lead", QUESTIONS)
 def test_abstention_over_the_corpus_keeps_the_hits(seeds_snapshot, question, language, lead):
-    r = HybridRetriever(seeds_snapshot, FakeEmbedder()).retrieve(question, k=5)
+    r = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=FAST).retrieve(question, k=5)
     answer = answerer(seeds_snapshot, abstain_below=10.0).answer(r)
     assert answer.abstained and answer.citations == () and answer.reason
     assert answer.hits == r.hits and len(answer.hits) == 5
@@ -286,6 +287,6 @@ def test_abstention_over_the_corpus_keeps_the_hits(seeds_snapshot, question, lan
 )
 @pytest.mark.parametrize("question", ["Was bietet Deutschland an?", "Was sagte Merz?"])
 def test_short_german_questions_are_framed_in_german(seeds_snapshot, question):
-    r = HybridRetriever(seeds_snapshot, FakeEmbedder()).retrieve(question, k=5)
+    r = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=FAST).retrieve(question, k=5)
     answer = answerer(seeds_snapshot, abstain_below=0.0, check_entities=False).answer(r)
     assert answer.language == "de" and answer.text.startswith("Laut ")
