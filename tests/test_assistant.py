@@ -114,7 +114,7 @@ def test_ask_returns_a_cited_answer(assistant):
         strict=True,
         reason="rag/answer.py ExtractiveAnswerer: the 001 passage with 'bietet Deutschland ... an, Bundeswehrsoldaten "
         "auf benachbartem NATO-Gebiet ... zu stationieren' is retrieved (hit 2 of 5), but its sentence is only the "
-        "5th candidate (score 0.8445 vs 0.8643 for 'US-Präsident Trump hat ... angeboten', which is about the USA); "
+        "6th candidate (score 0.8445 vs 0.8643 for 'US-Präsident Trump hat ... angeboten', which is about the USA); "
         "scoring is cosine + rank bonus with no check that the sentence is about the asked-for entity "
         "(Deutschland), so max_sentences=3 cuts the NATO-Gebiet sentence off")),
 ])
