@@ -25,7 +25,7 @@ _NUMBER_WORDS = (
     r"tausend|hunderte|tausende|million|millionen|milliarde|milliarden|dutzend|dutzende|prozent|hälfte|"
     r"two|three|four|five|six|seven|eight|nine|ten|hundred|hundreds|thousand|thousands|million|billion|percent"
 )
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b|\b\w*(tausend|hundert)(e|en)?\b", re.IGNORECASE)
 _MONTHS = (
     r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
     r"january|february|march|may|june|july|october|december"
@@ -35,8 +35,8 @@ _WEEKDAYS = (
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 )
 _DATE_EXPR = re.compile(
-    rf"\b({_MONTHS}|{_WEEKDAYS}|(19|20)\d\d|gestern|heute|neujahr\w*|silvester|jahresende|"
-    r"\d{1,2}\.\s?\d{1,2}\.)\b",
+    rf"\b({_MONTHS}|{_WEEKDAYS}|(19|20)\d\d|gestern|heute|neujahr\w*|silvester|jahresende)\b|\b("
+    r"\d{1,2}\.\s?\d{1,2}\.(?!\d))",
     re.IGNORECASE,
 )
 _NOT_ENTITIES = frozenset(fold(w) for w in "I Mr Mrs Ms Dr Prof Herr Frau".split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import bm25s
@@ -9,6 +10,10 @@ import numpy as np
 import Stemmer
 
 from rag.text import fold, words
+
+# bm25s sets its own logger to DEBUG on import, which leaks "Building index from tokens" into
+# any application that logs to the console; restore the normal threshold.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 STOPWORDS = frozenset(
     fold(w)

@@ -79,19 +79,24 @@ def words(text: str) -> list[str]:
 
 
 _EN_MARKERS = frozenset(
-    "the a an of and what who when where why how which did does do is are was were will would "
+    "the a of and what who when where why how which did does do is are were will would "
     "to in on for with from about by has have had offer offered say said many much there their "
     "it its this that these those they he she his her be been than or not".split()
 )
 _DE_MARKERS = frozenset(
     "der die das des dem den ein eine einer eines und was wer wann wo warum wie welche welcher "
     "welches hat haben hatte ist sind war waren wird werden wurde wurden zu im in auf für mit von "
-    "über bei nach soll sollen nicht auch sich es sie er ihr gibt gab viele wieviele".split()
+    "über bei nach soll sollen nicht auch sich es sie er ihr gibt gab viele wieviele an sagte "
+    "bietet".split()
 )
 
 
 def detect_language(text: str) -> str:
-    """Guess ``"de"`` or ``"en"`` from function words and umlauts; English wins ties."""
+    """Guess ``"de"`` or ``"en"`` from function words and umlauts; English wins ties.
+
+    "was" and "an" are words in both languages; they count as German, so that short German
+    questions ("Was sagte Merz?") are recognised, while English questions carry other markers.
+    """
     tokens = [t.lower() for t in words(text)]
     de = sum(t in _DE_MARKERS for t in tokens) + 2 * len(re.findall(r"[äöüßÄÖÜ]", text))
     en = sum(t in _EN_MARKERS for t in tokens)

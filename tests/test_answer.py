@@ -278,13 +278,6 @@ def test_abstention_over_the_corpus_keeps_the_hits(seeds_snapshot, question, lan
     assert ("nichts" if language == "de" else "don't say") in answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/text.py detect_language: 'was' is in both _EN_MARKERS and _DE_MARKERS and 'an' is an English "
-    "marker, and English wins ties, so short German questions such as 'Was bietet Deutschland an?' or "
-    "'Was sagte Merz?' are detected as English: the answer is framed in English ('According to ...') and "
-    "retrieval uses the English BM25 weight",
-)
 @pytest.mark.parametrize("question", ["Was bietet Deutschland an?", "Was sagte Merz?"])
 def test_short_german_questions_are_framed_in_german(seeds_snapshot, question):
     r = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=FAST).retrieve(question, k=5)

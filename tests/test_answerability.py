@@ -104,23 +104,10 @@ def test_satisfies_date(sentence, ok):
     assert satisfies(sentence, "date") is ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/answerability.py _DATE_EXPR wraps the numeric alternative '\\d{1,2}\\.\\s?\\d{1,2}\\.' in "
-    "'\\b(...)\\b'; the trailing \\b after the final '.' needs a following word character, so a "
-    "day.month. date followed by a space or punctuation ('am 15.12. geplant') never matches and such "
-    "sentences are filtered out for date questions",
-)
 def test_satisfies_date_with_day_month_only():
     assert satisfies("Das Treffen ist am 15.12. geplant.", "date")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/answerability.py _NUMBER matches number words only as whole words (\\b(zwei|...|tausend|...)\\b), "
-    "but German writes compound numerals as one word ('zweitausend', 'Zehntausende', 'dreihundert'), so "
-    "such sentences are filtered out as non-answers for quantity questions",
-)
 @pytest.mark.parametrize("sentence", ["Frankreich schickt zweitausend Soldaten.", "Zehntausende Soldaten wären nötig."])
 def test_satisfies_quantity_with_german_compound_numerals(sentence):
     assert satisfies(sentence, "quantity")

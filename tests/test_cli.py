@@ -139,12 +139,6 @@ def test_empty_question_in_a_subprocess_has_no_traceback(cli_index):
     assert proc.stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/cli.py main(): logging.basicConfig(level=WARNING) only sets the root logger's level, but bm25s "
-    "sets its own logger to DEBUG and its records propagate to the root handler (level NOTSET), so every "
-    "command that loads an index prints 'Building index from tokens' to stderr before its own output",
-)
 def test_error_output_is_only_the_error_message(cli_index):
     proc = _ask_empty_in_a_subprocess(cli_index)
     assert proc.stderr == "error: The question is empty: type a question about the articles.\n"
