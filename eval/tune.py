@@ -22,11 +22,12 @@ from rag.metrics import key_fact_match
 
 GRID = {
     "abstain_below": [0.80, 0.82, 0.84],
-    "lexical_weight": [0.0, 0.1, 0.2],
+    "lexical_weight": [0.0, 0.05, 0.1, 0.2],
     "rank_weight": [0.02, 0.05],
-    "second_within": [0.015, 0.03, 0.05],
-    "max_sentences": [2, 3],
-    "same_fact_cosine": [0.90, 0.94],
+    "entity_weight": [0.0, 0.02],
+    "second_within": [0.05],
+    "max_sentences": [3],
+    "same_fact_cosine": [0.94],
 }
 
 

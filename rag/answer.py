@@ -27,6 +27,7 @@ class AnswerConfig:
 
     lexical_weight: float = 0.0
     rank_weight: float = 0.05
+    entity_weight: float = 0.02
     abstain_below: float = 0.82
     entity_cosine: float = 0.885
     check_entities: bool = True
@@ -39,7 +40,7 @@ class AnswerConfig:
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_sources_per_fact < 1:
             raise ValueError("max_sentences and max_sources_per_fact must be at least 1")
-        if min(self.lexical_weight, self.rank_weight, self.second_within) < 0:
+        if min(self.lexical_weight, self.rank_weight, self.entity_weight, self.second_within) < 0:
             raise ValueError(f"answer weights must be >= 0: {self}")
 
 
@@ -90,6 +91,7 @@ class ExtractiveAnswerer:
         cfg, units = self.config, self.units
         qtokens = set(self.tokenize(" ".join([retrieval.question, *retrieval.expansions])))
         qvec = retrieval.query_vector
+        etokens = set(self.tokenize(" ".join([*retrieval.entities, *retrieval.expansions])))
         seen: dict[int, ScoredSentence] = {}
         for rank, hit in enumerate(retrieval.hits):
             for row in units.by_article.get(hit.article_id, []):
@@ -98,7 +100,9 @@ class ExtractiveAnswerer:
                     continue
                 cosine = float(units.vectors[row] @ qvec)
                 overlap = len(qtokens & units.tokens[row]) / len(qtokens) if qtokens else 0.0
+                coverage = len(etokens & units.tokens[row]) / len(etokens) if etokens else 0.0
                 score = cosine + cfg.lexical_weight * overlap + cfg.rank_weight / (rank + 1)
+                score += cfg.entity_weight * coverage
                 seen[row] = ScoredSentence(s, hit, rank, cosine, overlap, score, row)
         return sorted(seen.values(), key=lambda c: (-c.score, c.rank, c.row))
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import bm25s
 import numpy as np
+import simplemma
 import Stemmer
 
 from rag.text import fold, words
@@ -30,15 +31,41 @@ STOPWORDS = frozenset(
 )
 
 
+_SEPARABLE = ("zurück", "auf", "aus", "bei", "ein", "mit", "nach", "vor", "weg", "an", "ab", "zu")
+_LEMMA_LANG = {"german": "de", "english": "en"}
+
+
+def base_verb(lemma: str) -> str:
+    """Drop a separable prefix from a German verb lemma: anbieten → bieten (bietet … an)."""
+    if lemma[:1].islower() and lemma.endswith(("en", "ern", "eln")):
+        for prefix in _SEPARABLE:
+            if lemma.startswith(prefix) and len(lemma) - len(prefix) >= 5:
+                return lemma[len(prefix):]
+    return lemma
+
+
 class LexicalTokenizer:
-    """Words → folded, stop-word-free, Snowball-stemmed tokens (German stemmer by default)."""
+    """Words → lemmas (simplemma) → folded, stop-word-free, Snowball-stemmed tokens.
+
+    Lemmas make inflected and separable verbs meet ("angeboten" and "bietet … an" → "bieten"),
+    which stemming alone cannot.
+    """
 
     def __init__(self, language: str = "german") -> None:
         self._stemmer = Stemmer.Stemmer(language)
+        self._lang = _LEMMA_LANG.get(language)
+        self._lemmas: dict[str, str] = {}
+
+    def _lemma(self, word: str) -> str:
+        lemma = self._lemmas.get(word)
+        if lemma is None:
+            lemma = simplemma.lemmatize(word, lang=self._lang) if self._lang else word
+            lemma = self._lemmas[word] = base_verb(lemma) if self._lang == "de" else lemma
+        return lemma
 
     def __call__(self, text: str) -> list[str]:
         """Tokenize one text."""
-        folded = [fold(w) for w in words(text)]
+        folded = [fold(self._lemma(w)) for w in words(text) if fold(w) not in STOPWORDS]
         kept = [w for w in folded if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
         return self._stemmer.stemWords(kept)
 
