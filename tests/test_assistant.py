@@ -110,13 +110,7 @@ def test_ask_returns_a_cited_answer(assistant):
 @pytest.mark.slow
 @pytest.mark.parametrize("question", [
     "What did Germany offer?",
-    pytest.param("Was hat Deutschland angeboten?", marks=pytest.mark.xfail(
-        strict=True,
-        reason="rag/answer.py ExtractiveAnswerer: the 001 passage with 'bietet Deutschland ... an, Bundeswehrsoldaten "
-        "auf benachbartem NATO-Gebiet ... zu stationieren' is retrieved (hit 2 of 5), but its sentence is only the "
-        "6th candidate (score 0.8445 vs 0.8643 for 'US-Präsident Trump hat ... angeboten', which is about the USA); "
-        "scoring is cosine + rank bonus with no check that the sentence is about the asked-for entity "
-        "(Deutschland), so max_sentences=3 cuts the NATO-Gebiet sentence off")),
+    "Was hat Deutschland angeboten?",
 ])
 def test_germany_offer_answers_name_nato_territory(assistant, question):
     answer = assistant.ask(question, k=5)

@@ -67,7 +67,8 @@ def built_tokenizer(e5bin: E5Bin) -> Any:
 
 @pytest.fixture(scope="module")
 def reference_tokenizer() -> Any:
-    path = os.environ.get("RAG_REFERENCE_TOKENIZER")
+    default = Path(__file__).resolve().parents[1] / ".cache" / "reference-tokenizer" / "tokenizer.json"
+    path = os.environ.get("RAG_REFERENCE_TOKENIZER") or (str(default) if default.is_file() else None)
     if not path:
         message = (
             "RAG_REFERENCE_TOKENIZER is not set: run "
