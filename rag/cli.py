@@ -41,7 +41,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"error: {line}", file=sys.stderr)
     kind = "full build" if report.full_rebuild else "incremental update"
     print(f"Index at {report.index_dir} ({kind}, {report.seconds:.1f} s): {report.articles} articles, "
-          f"{report.chunks} passages, {report.sentences} sentences; embedded {report.embedded_texts} texts.")
+          f"{report.chunks} passages, {report.sentences} sentences; embedded {report.embedded_texts} texts and {report.embedded_terms} vocabulary terms.")
     for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         if ids and not report.full_rebuild:
             print(f"  {label}: {', '.join(ids)}")

@@ -141,9 +141,11 @@ class Embedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         """Embed search queries (with the query prefix); shape ``(n, dimension)``."""
-        return self._encode(_check_texts(texts, "texts"), self.query_prefix, 32, False)
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        return self._encode(_check_texts(texts, "texts"), self.query_prefix, batch_size, False)
 
     def encode_passages(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False

@@ -30,7 +30,7 @@ class PassageEncoder(Protocol):
 
     def encode_passages(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+    def encode_queries(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray: ...
 
 
 @dataclass
@@ -42,6 +42,7 @@ class BuildReport:
     chunks: int = 0
     sentences: int = 0
     embedded_texts: int = 0
+    embedded_terms: int = 0
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -123,7 +124,12 @@ def _reuse(
     )
 
 
-def _term_table(articles: list[Article], prev: Snapshot | None, embedder: PassageEncoder) -> tuple[list[str], np.ndarray]:
+TERM_BATCH = 256  # terms are a few tokens long: large batches keep their cost small
+
+
+def _term_table(
+    articles: list[Article], prev: Snapshot | None, embedder: PassageEncoder, report: BuildReport
+) -> tuple[list[str], np.ndarray]:
     """The corpus vocabulary of names and nouns with their vectors (reused where unchanged)."""
     terms = sorted(set().union(*(find_terms(f"{a.title}\n{a.body}") for a in articles)))
     known: dict[str, np.ndarray] = {}
@@ -131,7 +137,8 @@ def _term_table(articles: list[Article], prev: Snapshot | None, embedder: Passag
         known = dict(zip(prev.terms, all_vectors(prev.term_index)))
     todo = [t for t in terms if t not in known]
     if todo:
-        known.update(zip(todo, embedder.encode_queries(todo)))
+        known.update(zip(todo, embedder.encode_queries(todo, batch_size=TERM_BATCH)))
+    report.embedded_terms = len(todo)
     if not terms:
         return [], np.zeros((0, embedder.dimension), np.float32)
     return terms, np.stack([known[t] for t in terms]).astype(np.float32)
@@ -206,7 +213,7 @@ def build_index(
             "previous_snapshot": _serving_snapshot(index_dir),
             "problems": report.errors + report.warnings,
         }
-        terms, tvecs = _term_table(articles, prev, embedder)
+        terms, tvecs = _term_table(articles, prev, embedder, report)
         manifest["counts"]["terms"] = len(terms)
         write_snapshot(index_dir, manifest, articles, chunks, sentences, np.vstack(cvecs), np.vstack(svecs), terms, tvecs)
     report.articles, report.chunks, report.sentences = len(articles), len(chunks), len(sentences)

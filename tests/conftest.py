@@ -35,7 +35,7 @@ class FakeEmbedder:
         self.calls.append(len(texts))
         return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         return np.stack([self._one(t) for t in texts])
 
 
