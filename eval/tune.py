@@ -22,7 +22,8 @@ from rag.metrics import key_fact_match
 
 GRID = {
     "abstain_below": [0.80, 0.82, 0.84],
-    "lexical_weight": [0.0, 0.05, 0.1, 0.2],
+    "entity_cosine": [0.875, 0.88, 0.885, 0.89],
+    "lexical_weight": [0.0, 0.1],
     "rank_weight": [0.02, 0.05],
     "entity_weight": [0.0, 0.02],
     "second_within": [0.05],
@@ -48,6 +49,7 @@ def main() -> None:
     results = []
     for values in itertools.product(*GRID.values()):
         answerer.config = replace(base, **dict(zip(GRID, values)))
+        answerer.entities.min_cosine = answerer.config.entity_cosine
         correct = abstained_right = abstained_wrong = 0
         for item, retrieval in zip(items, retrievals):
             answer = answerer.answer(retrieval)
