@@ -43,7 +43,8 @@ def test_ingest_builds_an_index(cli_index, capsys):
     code, out, err = run(capsys, "ingest", "--index", str(cli_index), "--seeds", str(SEEDS))
     assert code == 0, err
     assert re.search(rf"Index at .*\(incremental update, [\d.]+ s\): 5 articles, {manifest['counts']['chunks']} "
-                     rf"passages, {manifest['counts']['sentences']} sentences; embedded 0 texts\.", out), out
+                     rf"passages, {manifest['counts']['sentences']} sentences; embedded 0 texts and 0 vocabulary terms\.",
+                     out), out
 
 
 def test_ask_json(cli_index, capsys):
