@@ -126,11 +126,9 @@ class ExtractiveAnswerer:
         for cand in ranked:
             if cand.score < ranked[0].score - cfg.second_within and groups:
                 break
-            group = next((g for g in groups if self._same_fact(g[0], cand)), None)
-            if group is not None:
-                if len(group) < cfg.max_sources_per_fact and all(c.hit.article_id != cand.hit.article_id for c in group):
-                    group.append(cand)
-            elif len(groups) < cfg.max_sentences:
+            if any(self._same_fact(g[0], cand) for g in groups):
+                continue  # another outlet's version of a chosen fact: cited by _add_other_outlets
+            if len(groups) < cfg.max_sentences:
                 groups.append([cand])
         self._add_other_outlets(groups, ranked)
         return self._compose(retrieval, groups)
