@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
@@ -103,12 +104,19 @@ class Assistant:
     def configured(
         self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None
     ) -> Assistant:
-        """Another assistant over the same index and model with other retrieval/answer settings."""
-        return Assistant(
-            self._state.snapshot, self.embedder, index_dir=self.index_dir, seeds_dir=self.seeds_dir,
-            settings=self.settings, retrieval=retrieval or self.retrieval_config,
-            answering=answering or self.answer_config,
-        )
+        """Another assistant over the same index and model with other retrieval/answer settings.
+
+        It shares the loaded parts (vectors, BM25, USE vectors, quotable sentences) instead of
+        deriving them again, so comparing configurations costs only the questions.
+        """
+        other = copy.copy(self)
+        other.retrieval_config = retrieval or self.retrieval_config
+        other.answer_config = answering or self.answer_config
+        state = self._state
+        answerer = state.answerer if answering is None else ExtractiveAnswerer(state.snapshot, config=answering)
+        other._state = _State(state.snapshot, state.retriever.with_config(other.retrieval_config), answerer)
+        other._swap_lock = threading.Lock()
+        return other
 
     @property
     def articles(self) -> list[Article]:

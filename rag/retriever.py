@@ -53,7 +53,6 @@ class Retrieval:
     language: str
     query_vector: np.ndarray
     hits: tuple[Hit, ...]
-    dense_scores: np.ndarray = field(repr=False)
     entities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     expansions: tuple[str, ...] = ()
 
@@ -145,7 +144,7 @@ class HybridRetriever:
             weights["use"] = cfg.use
         fused = reciprocal_rank_fusion(rankings, weights=weights, k=cfg.rrf_k)
         hits = self._collapse(fused, components, k)
-        return Retrieval(question, language, qvec, tuple(hits), dense, entity_vectors, tuple(expansions))
+        return Retrieval(question, language, qvec, tuple(hits), entity_vectors, tuple(expansions))
 
     def _content_words(self, question: str, entities: list[str]) -> list[str]:
         """Lower-case content words of an English question (names are embedded already)."""

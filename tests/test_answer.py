@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 
 from conftest import SEEDS, FakeEmbedder
@@ -58,8 +57,7 @@ HIT_B = hit(ARTICLE_B)
 
 def retrieval(question: str, hits: tuple[Hit, ...], *, language: str = "de",
               entities: dict | None = None) -> Retrieval:
-    return Retrieval(question, language, EMB.encode_queries([question])[0], hits, np.zeros(len(hits)),
-                     entities or {})
+    return Retrieval(question, language, EMB.encode_queries([question])[0], hits, entities or {})
 
 
 @pytest.fixture(scope="module")
