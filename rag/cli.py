@@ -158,7 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rag`` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # `eval` and `serve` hand their options to another parser; argparse's REMAINDER does not
+    # capture options that come first (`rag serve --port 8000`), so they arrive here as extras.
+    if args.command == "eval":
+        args.eval_args = extra + args.eval_args
+    elif args.command == "serve":
+        args.serve_args = extra + args.serve_args
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return int(args.func(args) or 0)

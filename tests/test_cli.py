@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEEDS
+from rag import cli
 from rag.cli import main
 from rag.corpus import load_corpus
 
@@ -143,3 +144,24 @@ def test_empty_question_in_a_subprocess_has_no_traceback(cli_index):
 def test_error_output_is_only_the_error_message(cli_index):
     proc = _ask_empty_in_a_subprocess(cli_index)
     assert proc.stderr == "error: The question is empty: type a question about the articles.\n"
+
+
+@pytest.mark.parametrize("argv, key, expected", [
+    (["serve", "--port", "7861"], "serve_args", ["--port", "7861"]),
+    (["serve", "--host", "0.0.0.0", "--port", "1"], "serve_args", ["--host", "0.0.0.0", "--port", "1"]),
+    (["eval", "--compare", "--split", "dev"], "eval_args", ["--compare", "--split", "dev"]),
+    (["eval", "--help"], "eval_args", ["--help"]),
+])
+def test_serve_and_eval_pass_their_options_on_in_order(monkeypatch, argv, key, expected):
+    seen = {}
+    monkeypatch.setattr(cli, "cmd_serve", lambda args: seen.setdefault("args", args.serve_args) and 0)
+    monkeypatch.setattr(cli, "cmd_eval", lambda args: seen.setdefault("args", args.eval_args) and 0)
+    assert cli.main(argv) == 0
+    assert seen["args"] == expected
+
+
+def test_unknown_option_of_a_normal_command_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["articles", "--bogus"])
+    assert exc.value.code == 2
+    assert "--bogus" in capsys.readouterr().err
