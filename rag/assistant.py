@@ -20,10 +20,18 @@ from rag.store import Snapshot, load_snapshot, read_manifest
 from rag.types import Answer, Article, Hit
 
 
+_RAW_LIMIT = 4 * MAX_QUESTION_CHARS  # room for whitespace that normalising removes
+
+
 def clean_question(question: object) -> str:
     """Validate and normalize a question; raise ``InvalidQuestionError`` if it cannot be asked."""
     if not isinstance(question, str):
         raise InvalidQuestionError(f"The question must be text, got {type(question).__name__}.")
+    if len(question) > _RAW_LIMIT:
+        # reject before normalising, so a megabyte of input costs nothing
+        raise InvalidQuestionError(
+            f"The question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}. Shorten it."
+        )
     text = question.encode("utf-8", "replace").decode("utf-8")
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
     text = " ".join(text.split())
