@@ -129,7 +129,8 @@ class Assistant:
     @property
     def articles(self) -> list[Article]:
         """The indexed articles, sorted by id."""
-        return [self._state.snapshot.articles[k] for k in sorted(self._state.snapshot.articles)]
+        articles = self._state.snapshot.articles  # one state: a reload may swap it meanwhile
+        return [articles[k] for k in sorted(articles)]
 
     @property
     def manifest(self) -> dict:
@@ -150,14 +151,29 @@ class Assistant:
         return replace(answer, question=question)
 
     def reload(self) -> bool:
-        """Switch to a newer snapshot if ``manifest.json`` changed; True if it switched."""
-        with self._swap_lock:
+        """Switch to a newer snapshot if ``manifest.json`` changed; True if it switched.
+
+        The new state is loaded, derived and warmed up while ``ask`` keeps using the old one (it
+        takes no lock), then swapped in by one assignment. If anything fails (``StaleIndexError``,
+        ``CorruptIndexError``, …) the exception propagates and the old state stays in place.
+        """
+        with self._swap_lock:  # serializes reloads only
             manifest = read_manifest(self.index_dir)
             if manifest.get("snapshot") == self._state.snapshot.manifest.get("snapshot"):
                 return False
             check_fresh(manifest, self.settings, None)
-            self._state = self._derive(load_snapshot(self.index_dir, manifest))
+            state = self._derive(load_snapshot(self.index_dir, manifest))
+            _warm_up(state)
+            self._state = state
             return True
+
+
+_WARM_UP_QUESTION = "What did Germany offer?"
+
+
+def _warm_up(state: _State) -> None:
+    """Answer one question on a new state so its lazy parts (USE passage vectors) exist before it serves."""
+    state.answerer.answer(state.retriever.retrieve(_WARM_UP_QUESTION, k=1))
 
 
 def _corpus_of(index_dir: Path) -> Path:
