@@ -1,4 +1,8 @@
-"""Web chat over the news articles: ``python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--seeds DIR]``."""
+"""Web chat over the news articles: ``python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--seeds DIR]``.
+
+While it serves, it follows the index: after ``rag ingest`` (in any process) it switches to the new
+snapshot within ``--reload-interval`` seconds plus the load time, answering from the old one meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from rag.assistant import clean_question
 from rag.chat_view import (
     CORPUS_HEADERS,
     CSS,
@@ -39,6 +44,8 @@ INTERNAL_ERROR = "Sorry, something went wrong while answering. The error was log
 DEFAULT_K = 5
 MAX_SLIDER_K = 10
 CONCURRENCY = 2  # two CPU cores: two questions in flight, the rest wait in Gradio's queue
+QUEUE_SIZE = 64  # at ~1 s per question, 64 waiting is ~30 s; beyond that a client gets "Queue is full"
+RELOAD_INTERVAL = 2.0  # seconds between checks of the index's manifest.json
 FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
 THEME = gr.themes.Soft(primary_hue="indigo", font=FONTS, font_mono=("ui-monospace", "monospace"))
 
@@ -75,8 +82,10 @@ def respond(
     messages, history = list(messages or []), list(history or [])
     if not pending or not pending.strip():
         return messages, history, ""
-    question = rewrite_followup(pending, history)
+    question = pending
     try:
+        typed = clean_question(pending)  # a too-long question is refused before any other work
+        question = rewrite_followup(typed, history)
         answer = assistant.ask(question, k=as_k(k))  # type: ignore[arg-type]
     except InvalidQuestionError as exc:
         content = render_error(str(exc))
@@ -84,7 +93,7 @@ def respond(
         log.exception("answering %r failed", question[:200])
         content = render_error(INTERNAL_ERROR)
     else:
-        shown = question if question != " ".join(pending.split()) else None
+        shown = question if question != typed else None
         content = render_answer(answer, interpreted=shown)
         history.append(question)
     return [*messages, {"role": "assistant", "content": content}], history, ""
@@ -108,6 +117,15 @@ def _example(sample: object) -> str:
     return str(sample or "")
 
 
+def header_html(articles: list[Article]) -> str:
+    """The page header, which names the number of indexed articles."""
+    return (
+        '<div class="rag-header"><h1>Nachrichten-RAG</h1><p>Ask in English or German about '
+        f"{len(articles)} German news articles about the Paris summit on security guarantees for Ukraine. "
+        "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
+    )
+
+
 def build_app(assistant: AssistantLike) -> gr.Blocks:
     """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
     articles = assistant.articles
@@ -118,11 +136,7 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         return respond(assistant, pending, messages, history, k)
 
     with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
-        gr.HTML(
-            '<div class="rag-header"><h1>Nachrichten-RAG</h1><p>Ask in English or German about '
-            f"{len(articles)} German news articles about the Paris summit on security guarantees for Ukraine. "
-            "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
-        )
+        header = gr.HTML(header_html(articles))
         chatbot = gr.Chatbot(
             show_label=False, elem_id="rag-chat", height="68vh", min_height=420, latex_delimiters=[],
             feedback_options=None, buttons=["copy"], placeholder="Ask a question, or click one of the examples below.",
@@ -138,13 +152,20 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
                           info="How many passages are retrieved and may be cited.")
-            gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
-                         interactive=False, wrap=True, elem_id="rag-corpus",
-                         column_widths=["11%", "14%", "48%", "7%", "20%"])
+            corpus = gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
+                                  interactive=False, wrap=True, elem_id="rag-corpus",
+                                  column_widths=["11%", "14%", "48%", "7%", "20%"])
         pending = gr.State("")
         history = gr.State([])
 
         private: dict[str, Any] = {"api_visibility": "private"}
+
+        def current() -> tuple[str, list[list[str | int]]]:
+            """Header and corpus table of the index served now (it may have been reloaded)."""
+            served = assistant.articles
+            return header_html(served), corpus_rows(served)
+
+        demo.load(current, None, [header, corpus], queue=False, **private)
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
                 answer, [pending, chatbot, history, k], [chatbot, history, pending], **private
@@ -170,7 +191,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
     parser.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: the project's seeds/)")
-    return parser.parse_args(argv)
+    parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
+                        help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
+    parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
+                        help=f"questions that may wait for a worker; more get 'Queue is full' (default {QUEUE_SIZE})")
+    args = parser.parse_args(argv)
+    if args.reload_interval < 0 or args.queue_size < 1:
+        parser.error("--reload-interval must be >= 0 and --queue-size >= 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -178,23 +206,31 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
+    logging.getLogger("rag.watch").setLevel(logging.INFO)
     from rag import Assistant
     from rag.config import default_seeds_dir
+    from rag.watch import IndexWatcher
 
     print("Loading the model and index …", flush=True)
     assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True)
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=args.queue_size)
+    watcher = IndexWatcher(assistant, interval=args.reload_interval) if args.reload_interval > 0 else None
     _, local_url, _ = demo.launch(
         server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, ssr_mode=False,
         css=CSS, theme=THEME, footer_links=["api"],
     )
+    if watcher is not None:
+        watcher.start()
     print(f"Nachrichten-RAG is serving at {local_url}", flush=True)
     try:
         demo.block_thread()
     except KeyboardInterrupt:
         demo.close()
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 if __name__ == "__main__":
