@@ -32,6 +32,8 @@ from rag.types import Article, Chunk, Sentence
 MANIFEST = "manifest.json"
 LOCK = ".build.lock"
 FIX = "run `rag ingest --rebuild` to build it anew"
+SNAPSHOT_FILES = ("articles.jsonl", "chunks.jsonl", "sentences.jsonl", "chunks.faiss", "sentences.faiss",
+                  "terms.jsonl", "terms.faiss")
 
 
 @dataclass
@@ -129,8 +131,10 @@ def write_snapshot(
     for path in sorted(tmp.iterdir()):
         _fsync(path)
         files[path.name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    _fsync(tmp)  # the folder's entries too: the manifest must never name a snapshot a crash could lose
     final = index_dir / name
     os.replace(tmp, final)
+    _fsync(index_dir)
     manifest = {**manifest, "snapshot": name, "files": files}
     staged = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:8]}"
     staged.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -162,14 +166,27 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorruptIndexError(f"{path} is unreadable ({exc}); {FIX}.") from exc
-    if not isinstance(manifest, dict) or "snapshot" not in manifest or "files" not in manifest:
+    if not isinstance(manifest, dict) or not _valid_layout(manifest.get("snapshot"), manifest.get("files")):
         raise CorruptIndexError(f"{path} is not a valid index manifest; {FIX}.")
     return manifest
+
+
+def _valid_layout(snapshot: object, files: object) -> bool:
+    """A plain snapshot folder name, and a size and hash for each file."""
+    if not isinstance(snapshot, str) or snapshot in ("", ".", "..") or Path(snapshot).name != snapshot:
+        return False
+    return isinstance(files, dict) and all(
+        isinstance(info, dict) and type(info.get("bytes")) is int and isinstance(info.get("sha256"), str)
+        for info in files.values()
+    )
 
 
 def load_snapshot(index_dir: Path, manifest: dict[str, Any], *, verify: bool = True) -> Snapshot:
     """Load the snapshot a manifest names; with ``verify``, check every file's size and hash."""
     snap = index_dir / str(manifest["snapshot"])
+    unlisted = [name for name in SNAPSHOT_FILES if name not in manifest["files"]]
+    if unlisted:  # a file the manifest has no size and hash for could not be verified
+        raise CorruptIndexError(f"{index_dir / MANIFEST} does not list {', '.join(unlisted)}; {FIX}.")
     for name, info in manifest["files"].items():
         path = snap / name
         if not path.is_file():

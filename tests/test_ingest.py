@@ -135,3 +135,50 @@ def test_old_snapshots_are_pruned(seeds_copy, tmp_path, fake_embedder):
     assert len(snaps) == 2 and m["snapshot"] in snaps and m["previous_snapshot"] in snaps
     assert not [p for p in idx.iterdir() if p.name.startswith(".tmp-")]
     assert json.loads((idx / MANIFEST).read_text())["snapshot"] == m["snapshot"]
+
+
+@pytest.mark.parametrize("damage", [
+    {"files": []},                                      # was AttributeError, not a clear error
+    {"files": {"chunks.faiss": 5}},                     # was TypeError
+    {"snapshot": 3},
+    {"snapshot": "../elsewhere"},
+])
+def test_malformed_manifest_is_a_clear_error_and_rebuilds(seeds_copy, tmp_path, fake_embedder, damage):
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    good = read_manifest(idx)
+    (idx / MANIFEST).write_text(json.dumps({**good, **damage}), encoding="utf-8")
+    with pytest.raises(CorruptIndexError, match="not a valid index manifest.*rag ingest --rebuild"):
+        read_manifest(idx)
+    assert build(seeds_copy, idx, fake_embedder).full_rebuild
+    load_snapshot(idx, read_manifest(idx))
+
+
+def test_manifest_must_list_every_snapshot_file(seeds_copy, tmp_path, fake_embedder):
+    """A file the manifest has no hash for would be served unverified."""
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    m = read_manifest(idx)
+    del m["files"]["chunks.faiss"]
+    (idx / MANIFEST).write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(CorruptIndexError, match="does not list chunks.faiss"):
+        load_snapshot(idx, read_manifest(idx))
+    assert build(seeds_copy, idx, fake_embedder).full_rebuild
+
+
+def test_snapshot_is_durable_before_the_manifest_names_it(seeds_copy, tmp_path, fake_embedder, monkeypatch):
+    import os
+
+    import rag.store
+
+    events = []
+    fsync, replace = rag.store._fsync, os.replace
+    monkeypatch.setattr(rag.store, "_fsync", lambda p: (events.append(("fsync", Path(p).name)), fsync(p)))
+    monkeypatch.setattr(rag.store.os, "replace", lambda a, b: (events.append(("replace", Path(b).name)), replace(a, b)))
+    idx = tmp_path / "idx"
+    build(seeds_copy, idx, fake_embedder)
+    snap = read_manifest(idx)["snapshot"]
+    commit = events.index(("replace", MANIFEST))
+    before = events[:commit]
+    assert ("fsync", f".tmp-{snap}") in before  # the folder's entries
+    assert before.index(("replace", snap)) < max(i for i, e in enumerate(before) if e == ("fsync", "idx"))
