@@ -1,6 +1,6 @@
 """Parse messy scraped news files into clean ``Article`` records.
 
-``parse_article`` is pure (text in, Article out); ``read_text`` and ``load_corpus`` are the
+``parse_article`` is pure (text in, Article out); ``read_article`` and ``load_corpus`` are the
 I/O edge. Decoding: UTF-8 (a BOM is dropped); a file that is not valid UTF-8 is decoded as
 Windows-1252 (the usual legacy encoding of German text) with a warning; a file that is neither,
 or that contains NUL bytes, is rejected with a ``CorpusError`` naming it.
@@ -86,8 +86,8 @@ def _first_sentence(text: str) -> str:
     match = re.search(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„«\"])", text)
     first = text[: match.start()] if match else text
     if len(first) > TITLE_MAX_CHARS:
-        cut = first[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
-        first = cut.rstrip(",;:–- ") + " …"
+        cut = first[:TITLE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:–- ")
+        first = (cut or first[:TITLE_MAX_CHARS].rstrip()) + " …"  # a line of only dashes keeps them
     return first
 
 
@@ -124,8 +124,9 @@ def _join_paragraphs(lines: list[str]) -> str:
     return "".join(parts)
 
 
-def parse_article(text: str, article_id: str) -> Article:
-    """Parse one article file's text; raise ``CorpusError`` if nothing readable remains."""
+def parse_article(text: str, article_id: str, *, name: str | None = None) -> Article:
+    """Parse one article file's text; raise ``CorpusError`` (naming ``name``, the file, if given)
+    if nothing readable remains."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_clean_line(raw) for raw in text.split("\n")]
     lines = [line for line in lines if line]
@@ -138,7 +139,7 @@ def parse_article(text: str, article_id: str) -> Article:
         if not _is_boilerplate(line):
             kept.append(line)
     if not kept:
-        raise CorpusError(f"{article_id}: no article text left after removing boilerplate; check the file's content.")
+        raise CorpusError(f"{name or article_id}: no article text left after removing boilerplate; check the file's content.")
     title_derived = not _looks_like_heading(kept[0]) or len(kept) == 1
     title = _first_sentence(kept[0]) if title_derived else kept[0]
     body_lines = kept if title_derived else kept[1:]
@@ -166,10 +167,10 @@ def read_article(path: Path) -> tuple[Article, str | None]:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path.name}: cannot be read ({exc.strerror}); check its permissions.") from exc
-    if not data.strip():
-        raise CorpusError(f"{path.name}: file is empty; skipped.")
     text, warning = decode_bytes(data, path.name)
-    return parse_article(text, path.stem), warning
+    if not text.strip():  # after decoding, so that a lone BOM or Unicode spaces count as empty
+        raise CorpusError(f"{path.name}: file is empty; skipped.")
+    return parse_article(text, path.stem, name=path.name), warning
 
 
 def corpus_files(seeds_dir: Path) -> list[Path]:
