@@ -34,7 +34,7 @@ class RetrievalConfig:
     rrf_k: int = 60
     duplicate_cosine: float = 0.93
     translate: bool = True
-    translation_cosine: float = 0.92
+    translation_cosine: float = 0.89
     translations_per_word: int = 2
 
     def __post_init__(self) -> None:
