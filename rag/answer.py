@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from rag.answerability import EntityChecker, expected_type, satisfies
+from rag.answerability import EntityChecker, expected_type, question_parts, satisfies
 from rag.lexical import LexicalTokenizer
 from rag.quotes import build_units
 from rag.retriever import Retrieval
@@ -28,6 +29,7 @@ class AnswerConfig:
     lexical_weight: float = 0.0
     rank_weight: float = 0.05
     entity_weight: float = 0.02
+    typed_gap: float = 0.04  # how much worse the best "how many"/"when" sentence may be than the best one
     abstain_below: float = 0.82
     entity_cosine: float = 0.885
     check_entities: bool = True
@@ -40,7 +42,7 @@ class AnswerConfig:
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_sources_per_fact < 1:
             raise ValueError("max_sentences and max_sources_per_fact must be at least 1")
-        if min(self.lexical_weight, self.rank_weight, self.entity_weight, self.second_within) < 0:
+        if min(self.lexical_weight, self.rank_weight, self.entity_weight, self.second_within, self.typed_gap) < 0:
             raise ValueError(f"answer weights must be >= 0: {self}")
 
 
@@ -112,11 +114,15 @@ class ExtractiveAnswerer:
         lang = retrieval.language
         ranked = self.candidates(retrieval)
         reason = self._unanswerable(retrieval, ranked)
-        if cfg.check_answer_type:
+        parts = question_parts(retrieval.question) if retrieval.part_vectors else [retrieval.question]
+        if cfg.check_answer_type and len(parts) == 1:  # compound questions: checked per part
             wanted = expected_type(retrieval.question)
-            ranked = [c for c in ranked if satisfies(c.sentence.text, wanted)]
-            if not ranked and not reason:
+            typed = [c for c in ranked if satisfies(c.sentence.text, wanted)]
+            if not typed and not reason:
                 reason = f"no retrieved sentence contains the kind of answer asked for ({wanted})"
+            elif typed and typed[0].score < ranked[0].score - cfg.typed_gap and not reason:
+                reason = f"the sentences that best match the question give no {wanted}"
+            ranked = typed
         if not reason and (not ranked or ranked[0].score < cfg.abstain_below):
             reason = self._why(ranked)
         if reason:
@@ -130,8 +136,29 @@ class ExtractiveAnswerer:
                 continue  # another outlet's version of a chosen fact: cited by _add_other_outlets
             if len(groups) < cfg.max_sentences:
                 groups.append([cand])
+        if len(parts) > 1:
+            self._cover_parts(groups, ranked, zip(parts, retrieval.part_vectors))
         self._add_other_outlets(groups, ranked)
         return self._compose(retrieval, groups)
+
+    def _cover_parts(
+        self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence], parts: Iterable[tuple[str, np.ndarray]]
+    ) -> None:
+        """Make sure each sub-question of a compound question ("X, and when Y?") gets its best sentence."""
+        picks: list[ScoredSentence] = []
+        for text, vector in parts:
+            wanted = expected_type(text) if self.config.check_answer_type else None
+            fitting = [c for c in ranked if satisfies(c.sentence.text, wanted)]
+            if not fitting:
+                continue
+            best = max(fitting, key=lambda c: float(self.units.vectors[c.row] @ vector))
+            if all(p.row != best.row for p in picks):
+                picks.append(best)
+        if not picks:
+            return
+        others = [g for g in groups if not any(g[0].row == p.row or self._same_fact(g[0], p) for p in picks)]
+        merged = ([[p] for p in picks] + others)[: max(self.config.max_sentences, len(picks))]
+        groups[:] = sorted(merged, key=lambda g: (-g[0].score, g[0].rank, g[0].row))
 
     def _same_fact(self, a: ScoredSentence, b: ScoredSentence) -> bool:
         return float(self.units.vectors[a.row] @ self.units.vectors[b.row]) >= self.config.same_fact_cosine

@@ -60,6 +60,20 @@ def satisfies(sentence: str, expected: str | None) -> bool:
     return True
 
 
+_CLAUSE = re.compile(
+    r",?\s+(?:and|und|sowie)\s+(?=(?:what|which|who|whom|how|when|where|why|was|wer|wen|wem|wie|wann|wo|"
+    r"warum|welche[rsmn]?|wo[rm]?\w+)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The sub-questions of a compound question ("X, and what Y?"); one part if it is simple."""
+    parts = [p.strip(" ,;") for p in _CLAUSE.split(question)]
+    parts = [p for p in parts if len(words(p)) >= 2]
+    return parts if len(parts) > 1 else [question]
+
+
 def question_entities(question: str) -> list[str]:
     """Capitalized words after the first word: names, and in German also nouns."""
     found: list[str] = []

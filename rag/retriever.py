@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.answerability import question_entities
+from rag.answerability import question_entities, question_parts
 from rag.fusion import reciprocal_rank_fusion
 from rag.lexical import STOPWORDS, BM25Retriever
 from rag.store import Snapshot, all_vectors
@@ -34,7 +34,7 @@ class RetrievalConfig:
     rrf_k: int = 60
     duplicate_cosine: float = 0.93
     translate: bool = True
-    translation_cosine: float = 0.92
+    translation_cosine: float = 0.89
     translations_per_word: int = 2
 
     def __post_init__(self) -> None:
@@ -55,6 +55,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     entities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     expansions: tuple[str, ...] = ()
+    part_vectors: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
 
 class UseEncoder:
@@ -117,10 +118,14 @@ class HybridRetriever:
         entities = question_entities(question)
         content = self._content_words(question, entities) if language == "en" and cfg.translate else []
         expansions: list[str] = []
-        if query_vector is None:  # one batch: the question, its names and content words
-            vectors = self.encoder.encode_queries([question, *entities, *content])
+        parts = question_parts(question)
+        part_vectors: tuple[np.ndarray, ...] = ()
+        if query_vector is None:  # one batch: the question, its names, content words and sub-questions
+            vectors = self.encoder.encode_queries([question, *entities, *content, *(parts if len(parts) > 1 else [])])
+            n = 1 + len(entities) + len(content)
             query_vector, entity_vectors = vectors[0], dict(zip(entities, vectors[1:1 + len(entities)]))
-            expansions = self._translations(vectors[1:])
+            expansions = self._translations(vectors[1:n])
+            part_vectors = tuple(vectors[n:])
         else:
             entity_vectors = dict.fromkeys(entities)
         qvec = query_vector
@@ -144,7 +149,7 @@ class HybridRetriever:
             weights["use"] = cfg.use
         fused = reciprocal_rank_fusion(rankings, weights=weights, k=cfg.rrf_k)
         hits = self._collapse(fused, components, k)
-        return Retrieval(question, language, qvec, tuple(hits), entity_vectors, tuple(expansions))
+        return Retrieval(question, language, qvec, tuple(hits), entity_vectors, tuple(expansions), part_vectors)
 
     def _content_words(self, question: str, entities: list[str]) -> list[str]:
         """Lower-case content words of an English question (names are embedded already)."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from conftest import SEEDS, FakeEmbedder
+from rag.answerability import question_parts
 from rag.answer import AnswerConfig, ExtractiveAnswerer, attribution, frame
 from rag.chunking import article_sentences
 from rag.config import Settings
@@ -172,6 +174,29 @@ def test_quantity_question_needs_a_sentence_with_a_number(hand):
     assert not unchecked.abstained
 
 
+def test_typed_question_abstains_when_the_best_matching_sentences_lack_the_type(hand):
+    # the passage about the subject has no number; a number elsewhere answers another question
+    r = retrieval("Wie viele Soldaten bietet Deutschland auf NATO-Gebiet in Osteuropa an?", (HIT_A_PARA1, HIT_B))
+    strict = answerer(hand, abstain_below=0.0).answer(r)
+    assert strict.abstained and "give no quantity" in strict.reason
+    loose = answerer(hand, abstain_below=0.0, typed_gap=1.0).answer(r)
+    assert not loose.abstained and "2000 Soldaten" in loose.text
+
+
+def test_compound_question_quotes_the_best_sentence_for_each_part(hand):
+    question = "Was bietet Deutschland an, und wann fiel die Entscheidung?"
+    parts = tuple(EMB.encode_queries(question_parts(question)))
+    base = retrieval(question, (HIT_A_PARA1, HIT_B))
+    single = answerer(hand, abstain_below=0.0, max_sentences=1).answer(base)
+    both = answerer(hand, abstain_below=0.0, max_sentences=1).answer(replace(base, part_vectors=parts))
+    assert len(single.text.splitlines()) == 1
+    quotes = [c.quote for c in both.citations]
+    assert "Deutschland bietet Soldaten auf NATO-Gebiet in Osteuropa an." in quotes
+    assert "Die Entscheidung fiel am Dienstag in Paris." in quotes
+    check_citations(both, hand.articles)
+    check_markers(both)
+
+
 def test_date_question_needs_a_sentence_with_a_date(hand):
     answer = answerer(hand, abstain_below=0.0).answer(retrieval("Wann fiel die Entscheidung?", (HIT_A_PARA1, HIT_B)))
     assert not answer.abstained
@@ -224,7 +249,7 @@ def test_attribution_and_frames():
 @pytest.mark.parametrize(
     "kwargs",
     [{"max_sentences": 0}, {"max_sources_per_fact": 0}, {"lexical_weight": -0.1}, {"rank_weight": -0.01},
-     {"second_within": -1.0}],
+     {"second_within": -1.0}, {"typed_gap": -0.01}],
 )
 def test_answer_config_rejects_invalid_values(kwargs):
     with pytest.raises(ValueError):

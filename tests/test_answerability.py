@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answerability import EntityChecker, expected_type, question_entities, satisfies, transliterate
+from rag.answerability import (
+    EntityChecker,
+    expected_type,
+    question_entities,
+    question_parts,
+    satisfies,
+    transliterate,
+)
 
 # --- expected_type -----------------------------------------------------------------------------
 
@@ -231,3 +238,21 @@ def test_unknown_lists_only_the_unmentioned_entities_in_order(checker):
 def test_invalid_thresholds_are_rejected(kwargs):
     with pytest.raises(ValueError):
         EntityChecker(TERMS, VECTORS, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "question, parts",
+    [
+        ("What did the US commit to in Paris, and what part will it play in policing a ceasefire?",
+         ["What did the US commit to in Paris", "what part will it play in policing a ceasefire?"]),
+        ("Hält Merz eine Waffenruhe für realistisch, und was bietet Deutschland an?",
+         ["Hält Merz eine Waffenruhe für realistisch", "was bietet Deutschland an?"]),
+        ("Wer kam nach Paris und wann begann das Treffen?", ["Wer kam nach Paris", "wann begann das Treffen?"]),
+        ("What did Germany offer?", ["What did Germany offer?"]),
+        ("Which countries and organisations took part?", ["Which countries and organisations took part?"]),
+        ("Frankreich und Großbritannien: wer schickt Truppen?", ["Frankreich und Großbritannien: wer schickt Truppen?"]),
+        ("Who and what?", ["Who and what?"]),
+    ],
+)
+def test_question_parts_split_only_compound_questions(question, parts):
+    assert question_parts(question) == parts
