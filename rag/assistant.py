@@ -148,7 +148,8 @@ class Assistant:
         state = self._state
         retrieval = state.retriever.retrieve(text, k=k)
         answer = state.answerer.answer(retrieval)
-        return replace(answer, question=question)
+        # keep what was asked, minus lone surrogates, which no UTF-8 output (JSON, the CLI) can carry
+        return replace(answer, question=question.encode("utf-8", "replace").decode("utf-8"))
 
     def reload(self) -> bool:
         """Switch to a newer snapshot if ``manifest.json`` changed; True if it switched.

@@ -201,6 +201,13 @@ def test_odd_input_gets_an_answer_or_an_abstention(assistant, question):
 
 
 @pytest.mark.slow
+def test_lone_surrogates_never_reach_the_utf8_output(assistant):
+    answer = assistant.ask("\udcff Waffenstillstand", k=3)
+    assert answer.question == "? Waffenstillstand"
+    json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")  # would raise on a surrogate
+
+
+@pytest.mark.slow
 def test_concurrent_questions_match_sequential_answers(assistant):
     questions = ["What did Germany offer?", "Was hat Deutschland angeboten?", "What did China offer?"]
     expected = {q: assistant.ask(q, k=5) for q in questions}
