@@ -168,7 +168,7 @@ def _check_hit(hit: Hit, bodies: dict[str, str]) -> None:
 
 def _check_answer(answer: Answer, question: str, k: int, bodies: dict[str, str]) -> None:
     assert isinstance(answer, Answer)
-    assert answer.question == question
+    assert answer.question == question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
     assert isinstance(answer.abstained, bool) and isinstance(answer.text, str) and answer.text
     assert answer.language in ("de", "en")
     assert answer.abstained == (answer.citations == ())
