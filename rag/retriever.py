@@ -36,6 +36,7 @@ class RetrievalConfig:
     translate: bool = True
     translation_cosine: float = 0.89
     translations_per_word: int = 2
+    max_terms: int = 16  # names and content words embedded per question: bounds a long question's cost
 
     def __post_init__(self) -> None:
         weights = (self.dense, self.bm25, self.bm25_english, self.use)
@@ -43,6 +44,8 @@ class RetrievalConfig:
             raise ValueError(f"retrieval weights must be >= 0 and not all zero: {self}")
         if not 0 < self.duplicate_cosine <= 1:
             raise ValueError(f"duplicate_cosine must be in (0, 1], got {self.duplicate_cosine}")
+        if self.max_terms < 0:
+            raise ValueError(f"max_terms must be >= 0, got {self.max_terms}")
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,8 @@ class HybridRetriever:
         """Rank chunks for the question; return the top ``k`` after collapsing near-duplicates."""
         cfg = self.config
         language = detect_language(question)
-        entities = question_entities(question)
-        content = self._content_words(question, entities) if language == "en" and cfg.translate else []
+        entities = question_entities(question)[: cfg.max_terms]
+        content = self._content_words(question, entities)[: cfg.max_terms] if language == "en" and cfg.translate else []
         expansions: list[str] = []
         parts = question_parts(question)
         part_vectors: tuple[np.ndarray, ...] = ()
