@@ -23,6 +23,9 @@ class QueryEncoder(Protocol):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+LONG_QUESTION = 300  # characters; longer questions are embedded apart from their short words
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
     """Weights of each ranking in the fusion (0 switches a retriever off) and dedup settings."""
@@ -124,7 +127,11 @@ class HybridRetriever:
         parts = question_parts(question)
         part_vectors: tuple[np.ndarray, ...] = ()
         if query_vector is None:  # one batch: the question, its names, content words and sub-questions
-            vectors = self.encoder.encode_queries([question, *entities, *content, *(parts if len(parts) > 1 else [])])
+            texts = [question, *entities, *content, *(parts if len(parts) > 1 else [])]
+            if len(question) > LONG_QUESTION and len(texts) > 1:  # one batch would pad every word to its length
+                vectors = np.vstack([self.encoder.encode_queries(texts[:1]), self.encoder.encode_queries(texts[1:])])
+            else:
+                vectors = self.encoder.encode_queries(texts)
             n = 1 + len(entities) + len(content)
             query_vector, entity_vectors = vectors[0], dict(zip(entities, vectors[1:1 + len(entities)]))
             expansions = self._translations(vectors[1:n])

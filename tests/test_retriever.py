@@ -43,9 +43,16 @@ def test_a_long_question_embeds_a_bounded_number_of_words(snapshot, question):
     embedder = CountingEmbedder()
     r = HybridRetriever(snapshot, embedder, config=FAST).retrieve(question, k=5)
     assert len(r.hits) == 5
-    assert len(embedder.batches) == 1  # one batch per question
-    assert embedder.batches[0] <= 1 + 2 * FAST.max_terms
+    # the long question apart (padding), then its bounded set of words in one batch
+    assert embedder.batches[0] == 1 and len(embedder.batches) == 2
+    assert embedder.batches[1] <= 2 * FAST.max_terms
     assert len(r.entities) <= FAST.max_terms
+
+
+def test_a_short_question_and_its_words_are_one_batch(snapshot):
+    embedder = CountingEmbedder()
+    HybridRetriever(snapshot, embedder, config=FAST).retrieve("What did Germany offer Ukraine?", k=3)
+    assert len(embedder.batches) == 1 and embedder.batches[0] > 1
 
 
 def test_max_terms_zero_embeds_only_the_question(snapshot):
