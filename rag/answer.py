@@ -122,8 +122,6 @@ class ExtractiveAnswerer:
                 reason = f"no retrieved sentence contains the kind of answer asked for ({wanted})"
             elif typed and typed[0].score < ranked[0].score - cfg.typed_gap and not reason:
                 reason = f"the sentences that best match the question give no {wanted}"
-            elif typed and wanted and not reason:
-                typed, reason = self._about_subject(typed, retrieval, wanted)
             ranked = typed
         if not reason and (not ranked or ranked[0].score < cfg.abstain_below):
             reason = self._why(ranked)
@@ -142,25 +140,6 @@ class ExtractiveAnswerer:
             self._cover_parts(groups, ranked, zip(parts, retrieval.part_vectors))
         self._add_other_outlets(groups, ranked)
         return self._compose(retrieval, groups)
-
-    def _about_subject(
-        self, typed: list[ScoredSentence], retrieval: Retrieval, wanted: str
-    ) -> tuple[list[ScoredSentence], str]:
-        """Keep the numbers/dates stated next to the question's most specific name or noun.
-
-        "How many soldiers does Spain send?" must not be answered by a number of soldiers in a
-        sentence far from any mention of Spain. Words the corpus never spells out (an English
-        name whose German form differs) are not checked.
-        """
-        found = [(self.units.frequency[t], t, e) for e in retrieval.entities for t in self.tokenize(e)
-                 if self.units.frequency.get(t)]
-        if not found:
-            return typed, ""
-        _, subject, entity = min(found)
-        near = [c for c in typed if any(subject in self.units.tokens[r] for r in self.units.window(c.row))]
-        if near:
-            return near, ""
-        return [], f"no retrieved sentence near a mention of {entity} gives a {wanted}"
 
     def _cover_parts(
         self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence], parts: Iterable[tuple[str, np.ndarray]]

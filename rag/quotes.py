@@ -6,7 +6,6 @@ split: it did not improve key-fact accuracy, so answers quote single sentences.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,14 +26,6 @@ class QuoteUnits:
     vectors: np.ndarray
     tokens: list[frozenset[str]]
     by_article: dict[str, list[int]]
-    frequency: dict[str, int]
-
-    def window(self, row: int) -> range:
-        """The rows of a unit and its neighbours in the same article."""
-        article = self.units[row].article_id
-        lo = row - 1 if row > 0 and self.units[row - 1].article_id == article else row
-        hi = row + 1 if row + 1 < len(self.units) and self.units[row + 1].article_id == article else row
-        return range(lo, hi + 1)
 
 
 def quotable(sentence: Sentence) -> bool:
@@ -50,11 +41,9 @@ def build_units(snapshot: Snapshot, tokenize: LexicalTokenizer) -> QuoteUnits:
     by_article: dict[str, list[int]] = {}
     for row, unit in enumerate(units):
         by_article.setdefault(unit.article_id, []).append(row)
-    tokens = [frozenset(tokenize(u.text)) for u in units]
     return QuoteUnits(
         units=units,
         vectors=np.ascontiguousarray(vectors[keep], dtype=np.float32),
-        tokens=tokens,
+        tokens=[frozenset(tokenize(u.text)) for u in units],
         by_article=by_article,
-        frequency=dict(Counter(t for row in tokens for t in row)),
     )
