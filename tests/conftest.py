@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import shutil
-from collections.abc import Sequence
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +67,44 @@ def assistant():
     index_dir = Path(__import__("tempfile").mkdtemp(prefix="rag-test-index-"))
     yield Assistant.load(index_dir, seeds=SEEDS)
     shutil.rmtree(index_dir, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(args: list[str], log_path: Path, *, timeout: float) -> Iterator[str]:
+    """Run ``python app.py ARGS --port P`` until it serves; yield its URL, stop it afterwards."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), *args],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            if "serving at" in log_path.read_text():
+                try:
+                    urllib.request.urlopen(url, timeout=5).close()
+                    break
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not serve within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -6,16 +6,13 @@ import logging
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import running_app
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -98,49 +95,17 @@ def test_api_errors_become_gradio_errors() -> None:
 # --- the real app in a subprocess ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python app.py`` on a free port with an index in a temp dir; yields its URL."""
     tmp = tmp_path_factory.mktemp("app")
-    port = _free_port()
     log_path = tmp / "app.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-             "--index", str(tmp / "index"), "--seeds", str(ROOT / "seeds")],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-    url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            if "serving at" in log_path.read_text():
-                try:
-                    urllib.request.urlopen(url, timeout=5).close()
-                    break
-                except OSError:
-                    pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not start serving:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        assert re.search(rf"serving at http://127\.0\.0\.1:{port}/?", log_path.read_text())
-        yield url
+        with running_app(["--index", str(tmp / "index"), "--seeds", str(ROOT / "seeds")], log_path,
+                         timeout=600) as url:
+            assert re.search(rf"serving at {re.escape(url.rstrip('/'))}/?", log_path.read_text())
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(log_path, ARTIFACTS / "app.log")
 

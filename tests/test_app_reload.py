@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import running_app
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -113,12 +111,6 @@ class Server:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``python app.py`` (small queue, fast index polling) over a copy of some seeds; builds its index on start."""
@@ -127,36 +119,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     seeds.mkdir()
     for name in SEEDS:
         shutil.copy(ROOT / "seeds" / name, seeds / name)
-    port, log_path = _free_port(), tmp / "app.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index), "--seeds", str(seeds),
-             "--reload-interval", str(RELOAD_INTERVAL), "--queue-size", str(QUEUE_SIZE)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            if "serving at" in log_path.read_text():
-                try:
-                    urllib.request.urlopen(url, timeout=5).close()
-                    break
-                except OSError:
-                    pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not serve within 300 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+    log_path = tmp / "app.log"
+    args = ["--index", str(index), "--seeds", str(seeds),
+            "--reload-interval", str(RELOAD_INTERVAL), "--queue-size", str(QUEUE_SIZE)]
+    with running_app(args, log_path, timeout=300) as url:
         yield Server(url, seeds, index, log_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _client(url: str) -> Any:
