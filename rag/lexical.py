@@ -31,6 +31,8 @@ STOPWORDS = frozenset(
 )
 
 
+LEMMA_CACHE = 20_000  # words; the corpus vocabulary is a few thousand
+
 _SEPARABLE = ("zurück", "auf", "aus", "bei", "ein", "mit", "nach", "vor", "weg", "an", "ab", "zu")
 _LEMMA_LANG = {"german": "de", "english": "en"}
 
@@ -59,6 +61,8 @@ class LexicalTokenizer:
     def _lemma(self, word: str) -> str:
         lemma = self._lemmas.get(word)
         if lemma is None:
+            if len(self._lemmas) >= LEMMA_CACHE:  # every new word of every question would stay forever
+                self._lemmas.clear()
             lemma = simplemma.lemmatize(word, lang=self._lang) if self._lang else word
             lemma = self._lemmas[word] = base_verb(lemma) if self._lang == "de" else lemma
         return lemma

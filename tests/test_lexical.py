@@ -186,3 +186,15 @@ def test_b_zero_switches_length_normalization_off():
     berlin = retriever.scores("Berlin")
     assert berlin[1] == pytest.approx(berlin[2])
     assert berlin[1] == pytest.approx(_lucene(1, 2, 3, 2, 8 / 3, b=0.0), rel=1e-5)
+
+
+def test_lemma_cache_is_bounded(monkeypatch):
+    import rag.lexical as lexical
+
+    monkeypatch.setattr(lexical, "LEMMA_CACHE", 50)
+    tokenize = lexical.LexicalTokenizer()
+    first = tokenize("Deutschland bietet Soldaten an")
+    for i in range(500):
+        tokenize(f"wort{i} angeboten")
+    assert len(tokenize._lemmas) <= 50
+    assert tokenize("Deutschland bietet Soldaten an") == first  # same tokens after the cache was emptied
