@@ -157,7 +157,7 @@ def cache_sizes(assistant: Assistant) -> dict[str, int]:
     sizes: dict[str, int] = {}
     lemmas = getattr(getattr(getattr(assistant._state.retriever, "bm25", None), "tokenize", None), "_lemmas", None)
     if isinstance(lemmas, dict):
-        sizes["rag.lexical LexicalTokenizer._lemmas (unbounded dict)"] = len(lemmas)
+        sizes["rag.lexical LexicalTokenizer._lemmas (dict, emptied at rag.lexical.LEMMA_CACHE words)"] = len(lemmas)
     try:
         from simplemma.lemmatizer import _legacy_lemmatizer_for
 
