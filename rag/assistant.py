@@ -23,6 +23,11 @@ from rag.types import Answer, Article, Hit
 _RAW_LIMIT = 4 * MAX_QUESTION_CHARS  # room for whitespace that normalising removes
 
 
+def _without_surrogates(text: str) -> str:
+    """Replace lone surrogates with "?": no UTF-8 output (JSON, the CLI) can carry them."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def clean_question(question: object) -> str:
     """Validate and normalize a question; raise ``InvalidQuestionError`` if it cannot be asked."""
     if not isinstance(question, str):
@@ -32,7 +37,7 @@ def clean_question(question: object) -> str:
         raise InvalidQuestionError(
             f"The question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}. Shorten it."
         )
-    text = question.encode("utf-8", "replace").decode("utf-8")
+    text = _without_surrogates(question)
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
     text = " ".join(text.split())
     if not text:
@@ -148,8 +153,7 @@ class Assistant:
         state = self._state
         retrieval = state.retriever.retrieve(text, k=k)
         answer = state.answerer.answer(retrieval)
-        # keep what was asked, minus lone surrogates, which no UTF-8 output (JSON, the CLI) can carry
-        return replace(answer, question=question.encode("utf-8", "replace").decode("utf-8"))
+        return replace(answer, question=_without_surrogates(question))
 
     def reload(self) -> bool:
         """Switch to a newer snapshot if ``manifest.json`` changed; True if it switched.
