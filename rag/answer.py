@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.answerability import EntityChecker, expected_type, question_parts, satisfies
+from rag.answerability import EntityChecker, expected_type, satisfies
 from rag.lexical import LexicalTokenizer
 from rag.quotes import build_units
 from rag.retriever import Retrieval
@@ -114,8 +114,7 @@ class ExtractiveAnswerer:
         lang = retrieval.language
         ranked = self.candidates(retrieval)
         reason = self._unanswerable(retrieval, ranked)
-        parts = question_parts(retrieval.question) if retrieval.part_vectors else [retrieval.question]
-        if cfg.check_answer_type and len(parts) == 1:  # compound questions: checked per part
+        if cfg.check_answer_type and not retrieval.parts:  # compound questions: checked per part
             wanted = expected_type(retrieval.question)
             typed = [c for c in ranked if satisfies(c.sentence.text, wanted)]
             if not typed and not reason:
@@ -136,8 +135,8 @@ class ExtractiveAnswerer:
                 continue  # another outlet's version of a chosen fact: cited by _add_other_outlets
             if len(groups) < cfg.max_sentences:
                 groups.append([cand])
-        if len(parts) > 1:
-            self._cover_parts(groups, ranked, zip(parts, retrieval.part_vectors))
+        if retrieval.parts:
+            self._cover_parts(groups, ranked, retrieval.parts)
         self._add_other_outlets(groups, ranked)
         return self._compose(retrieval, groups)
 

@@ -61,7 +61,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     entities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     expansions: tuple[str, ...] = ()
-    part_vectors: tuple[np.ndarray, ...] = field(default=(), repr=False)
+    parts: tuple[tuple[str, np.ndarray], ...] = field(default=(), repr=False)  # sub-questions, if compound
 
 
 class UseEncoder:
@@ -125,7 +125,7 @@ class HybridRetriever:
         content = self._content_words(question, entities)[: cfg.max_terms] if language == "en" and cfg.translate else []
         expansions: list[str] = []
         parts = question_parts(question)
-        part_vectors: tuple[np.ndarray, ...] = ()
+        sub_questions: tuple[tuple[str, np.ndarray], ...] = ()
         if query_vector is None:  # one batch: the question, its names, content words and sub-questions
             texts = [question, *entities, *content, *(parts if len(parts) > 1 else [])]
             if len(question) > LONG_QUESTION and len(texts) > 1:  # one batch would pad every word to its length
@@ -135,7 +135,7 @@ class HybridRetriever:
             n = 1 + len(entities) + len(content)
             query_vector, entity_vectors = vectors[0], dict(zip(entities, vectors[1:1 + len(entities)]))
             expansions = self._translations(vectors[1:n])
-            part_vectors = tuple(vectors[n:])
+            sub_questions = tuple(zip(parts, vectors[n:]))
         else:
             entity_vectors = dict.fromkeys(entities)
         qvec = query_vector
@@ -159,7 +159,7 @@ class HybridRetriever:
             weights["use"] = cfg.use
         fused = reciprocal_rank_fusion(rankings, weights=weights, k=cfg.rrf_k)
         hits = self._collapse(fused, components, k)
-        return Retrieval(question, language, qvec, tuple(hits), entity_vectors, tuple(expansions), part_vectors)
+        return Retrieval(question, language, qvec, tuple(hits), entity_vectors, tuple(expansions), sub_questions)
 
     def _content_words(self, question: str, entities: list[str]) -> list[str]:
         """Lower-case content words of an English question (names are embedded already)."""

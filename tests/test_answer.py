@@ -185,10 +185,11 @@ def test_typed_question_abstains_when_the_best_matching_sentences_lack_the_type(
 
 def test_compound_question_quotes_the_best_sentence_for_each_part(hand):
     question = "Was bietet Deutschland an, und wann fiel die Entscheidung?"
-    parts = tuple(EMB.encode_queries(question_parts(question)))
+    texts = question_parts(question)
+    parts = tuple(zip(texts, EMB.encode_queries(texts)))
     base = retrieval(question, (HIT_A_PARA1, HIT_B))
     single = answerer(hand, abstain_below=0.0, max_sentences=1).answer(base)
-    both = answerer(hand, abstain_below=0.0, max_sentences=1).answer(replace(base, part_vectors=parts))
+    both = answerer(hand, abstain_below=0.0, max_sentences=1).answer(replace(base, parts=parts))
     assert len(single.text.splitlines()) == 1
     quotes = [c.quote for c in both.citations]
     assert "Deutschland bietet Soldaten auf NATO-Gebiet in Osteuropa an." in quotes

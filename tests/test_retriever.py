@@ -66,7 +66,7 @@ def test_compound_questions_carry_one_vector_per_part(snapshot):
     retriever = HybridRetriever(snapshot, FakeEmbedder(), config=FAST)
     compound = retriever.retrieve("Was bietet Deutschland an, und wann beginnt der Einsatz?", k=3)
     simple = retriever.retrieve("Was bietet Deutschland an?", k=3)
-    assert len(compound.part_vectors) == 2 and simple.part_vectors == ()
+    assert len(compound.parts) == 2 and simple.parts == ()
 
 
 @pytest.mark.parametrize("kwargs", [{"max_terms": -1}, {"duplicate_cosine": 0.0}, {"dense": 0, "bm25": 0,
