@@ -186,7 +186,11 @@ def _check_answer(answer: Answer, question: str, k: int, bodies: dict[str, str])
         assert c.quote and body[c.quote_start:c.quote_end] == c.quote
         assert body[c.passage_start:c.passage_end] == c.text
         assert c.passage_start <= c.quote_start < c.quote_end <= c.passage_end
-        assert c.quote in answer.text
+    # each fact's line quotes its first citation; other outlets' versions of that fact share its marker run
+    for run in re.findall(r"((?:\[\d+\])+): ", answer.text):
+        first, *others = (answer.citations[int(n) - 1] for n in re.findall(r"\d+", run))
+        assert first.quote in answer.text
+        assert all(o.article_id != first.article_id for o in others)
     encoded = json.dumps(answer.to_dict())
     data = json.loads(encoded)
     assert data["text"] == answer.text and data["abstained"] is answer.abstained
