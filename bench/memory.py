@@ -43,8 +43,8 @@ were answered, abstained or rejected (per kind of input). Verdict "memory flat" 
 second-half slopes of anonymous trimmed RSS and of the Python heap are both below ``--threshold``
 KB/question (default 1): 1 MB per 1 000 questions, 100 MB after 100 000 - less than keeping one
 query vector (384 float32 = 1.5 KB) or one answer per question would cost, so any per-question
-retention fails it. Bounded caches that are still filling (simplemma's and PyStemmer's word caches,
-oneDNN's primitive cache - one entry per new input shape, LRU with a fixed capacity; set
+retention fails it. Bounded caches that are still filling (the tokenizers' word caches, LRU of
+``rag.lexical.TOKEN_CACHE`` words each; oneDNN's primitive cache - one entry per new input shape, LRU with a fixed capacity; set
 ``ONEDNN_PRIMITIVE_CACHE_CAPACITY=0`` to tell it apart) count as growth here too. ``--check`` exits 1
 when not flat.
 """
@@ -155,16 +155,12 @@ def progress(line: str) -> None:
 def cache_sizes(assistant: Assistant) -> dict[str, int]:
     """Entries in the per-input caches known to live across questions (diagnostics; private attributes)."""
     sizes: dict[str, int] = {}
-    lemmas = getattr(getattr(getattr(assistant._state.retriever, "bm25", None), "tokenize", None), "_lemmas", None)
-    if isinstance(lemmas, dict):
-        sizes["rag.lexical LexicalTokenizer._lemmas (dict, emptied at rag.lexical.LEMMA_CACHE words)"] = len(lemmas)
-    try:
-        from simplemma.lemmatizer import _legacy_lemmatizer_for
-
-        info = _legacy_lemmatizer_for(False, False)._cached_lemmatize.cache_info()
-        sizes[f"simplemma lemmatize lru_cache (maxsize {info.maxsize})"] = info.currsize
-    except (ImportError, AttributeError, TypeError):
-        pass
+    state = assistant._state
+    for name, owner in (("retriever", getattr(state.retriever, "bm25", None)), ("answerer", state.answerer)):
+        tokenize = getattr(owner, "tokenize", None)
+        if hasattr(tokenize, "cache_info"):
+            size, capacity = tokenize.cache_info()
+            sizes[f"rag.lexical LexicalTokenizer word cache of the {name} (LRU, capacity {capacity})"] = size
     return sizes
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from functools import lru_cache
 
 import bm25s
 import numpy as np
@@ -31,7 +33,7 @@ STOPWORDS = frozenset(
 )
 
 
-LEMMA_CACHE = 20_000  # words; the corpus vocabulary is a few thousand
+TOKEN_CACHE = 4096  # distinct words per tokenizer (LRU); the corpus vocabulary is about 1,200
 
 _SEPARABLE = ("zurück", "auf", "aus", "bei", "ein", "mit", "nach", "vor", "weg", "an", "ab", "zu")
 _LEMMA_LANG = {"german": "de", "english": "en"}
@@ -50,28 +52,38 @@ class LexicalTokenizer:
     """Words → lemmas (simplemma) → folded, stop-word-free, Snowball-stemmed tokens.
 
     Lemmas make inflected and separable verbs meet ("angeboten" and "bietet … an" → "bieten"),
-    which stemming alone cannot.
+    which stemming alone cannot. One LRU cache of ``cache_size`` words holds the whole chain; the
+    libraries' own caches are switched off, so memory stays bounded however many new words arrive.
     """
 
-    def __init__(self, language: str = "german") -> None:
-        self._stemmer = Stemmer.Stemmer(language)
+    def __init__(self, language: str = "german", *, cache_size: int = TOKEN_CACHE) -> None:
+        if cache_size < 0:
+            raise ValueError(f"cache_size must be >= 0, got {cache_size}")
+        self._stemmer = Stemmer.Stemmer(language, 0)
+        self._stem_lock = threading.Lock()  # PyStemmer: "must not be called concurrently"
         self._lang = _LEMMA_LANG.get(language)
-        self._lemmas: dict[str, str] = {}
+        self._lemmatizer = simplemma.Lemmatizer(cache_max_size=0) if self._lang else None
+        self._token = lru_cache(maxsize=cache_size)(self._word_token)
 
-    def _lemma(self, word: str) -> str:
-        lemma = self._lemmas.get(word)
-        if lemma is None:
-            if len(self._lemmas) >= LEMMA_CACHE:  # every new word of every question would stay forever
-                self._lemmas.clear()
-            lemma = simplemma.lemmatize(word, lang=self._lang) if self._lang else word
-            lemma = self._lemmas[word] = base_verb(lemma) if self._lang == "de" else lemma
-        return lemma
+    def _word_token(self, word: str) -> str | None:
+        """The token of one word, or None for a stop word or a lone letter."""
+        if fold(word) in STOPWORDS:
+            return None
+        lemma = self._lemmatizer.lemmatize(word, self._lang) if self._lemmatizer else word
+        folded = fold(base_verb(lemma) if self._lang == "de" else lemma)
+        if folded in STOPWORDS or (len(folded) <= 1 and not folded.isdigit()):
+            return None
+        with self._stem_lock:
+            return self._stemmer.stemWord(folded)
+
+    def cache_info(self) -> tuple[int, int]:
+        """(words cached, capacity) of the word cache."""
+        info = self._token.cache_info()
+        return info.currsize, info.maxsize or 0
 
     def __call__(self, text: str) -> list[str]:
         """Tokenize one text."""
-        folded = [fold(self._lemma(w)) for w in words(text) if fold(w) not in STOPWORDS]
-        kept = [w for w in folded if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-        return self._stemmer.stemWords(kept)
+        return [t for t in map(self._token, words(text)) if t is not None]
 
 
 class BM25Retriever:

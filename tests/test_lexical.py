@@ -188,13 +188,23 @@ def test_b_zero_switches_length_normalization_off():
     assert berlin[1] == pytest.approx(_lucene(1, 2, 3, 2, 8 / 3, b=0.0), rel=1e-5)
 
 
-def test_lemma_cache_is_bounded(monkeypatch):
-    import rag.lexical as lexical
-
-    monkeypatch.setattr(lexical, "LEMMA_CACHE", 50)
-    tokenize = lexical.LexicalTokenizer()
+def test_word_cache_is_bounded_and_changes_nothing():
+    tokenize = LexicalTokenizer(cache_size=50)
+    uncached = LexicalTokenizer(cache_size=0)
     first = tokenize("Deutschland bietet Soldaten an")
     for i in range(500):
-        tokenize(f"wort{i} angeboten")
-    assert len(tokenize._lemmas) <= 50
-    assert tokenize("Deutschland bietet Soldaten an") == first  # same tokens after the cache was emptied
+        assert tokenize(f"wort{i} angeboten") == uncached(f"wort{i} angeboten")
+    assert tokenize.cache_info() == (50, 50)
+    assert tokenize("Deutschland bietet Soldaten an") == first == uncached("Deutschland bietet Soldaten an")
+
+
+def test_library_caches_are_off():
+    tokenize = LexicalTokenizer()
+    for i in range(300):
+        tokenize(f"neuwort{i}")
+    assert tokenize._lemmatizer._cached_lemmatize.cache_info().currsize == 0
+
+
+def test_negative_cache_size_is_refused():
+    with pytest.raises(ValueError, match="cache_size"):
+        LexicalTokenizer(cache_size=-1)
