@@ -35,6 +35,7 @@ class AnswerConfig:
     check_entities: bool = True
     check_answer_type: bool = True
     second_within: float = 0.05
+    continue_within: float = 0.08  # quote the lead sentence's successor too when it scores at most this much below
     max_sentences: int = 3
     same_fact_cosine: float = 0.94
     max_sources_per_fact: int = 3
@@ -42,7 +43,8 @@ class AnswerConfig:
     def __post_init__(self) -> None:
         if self.max_sentences < 1 or self.max_sources_per_fact < 1:
             raise ValueError("max_sentences and max_sources_per_fact must be at least 1")
-        if min(self.lexical_weight, self.rank_weight, self.entity_weight, self.second_within, self.typed_gap) < 0:
+        if min(self.lexical_weight, self.rank_weight, self.entity_weight, self.second_within, self.typed_gap,
+               self.continue_within) < 0:
             raise ValueError(f"answer weights must be >= 0: {self}")
 
 
@@ -138,7 +140,21 @@ class ExtractiveAnswerer:
         if retrieval.parts:
             self._cover_parts(groups, ranked, retrieval.parts)
         self._add_other_outlets(groups, ranked)
-        return self._compose(retrieval, groups)
+        return self._compose(retrieval, groups, self._continuation(groups, ranked))
+
+    def _continuation(self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence]) -> Sentence | None:
+        """The sentence after the lead one, where it scores nearly as well: news text often puts the
+        detail asked for (who said it, where, how it was judged) right after the sentence that
+        restates the question."""
+        if not self.config.continue_within or not groups:
+            return None
+        head = groups[0][0]
+        heads = {g[0].row for g in groups}
+        nxt = next((c for c in ranked if c.row == head.row + 1), None)
+        if (nxt is None or nxt.row in heads or nxt.sentence.article_id != head.sentence.article_id
+                or nxt.sentence.index != head.sentence.index + 1):
+            return None
+        return nxt.sentence if nxt.score >= head.score - self.config.continue_within else None
 
     def _cover_parts(
         self, groups: list[list[ScoredSentence]], ranked: list[ScoredSentence], parts: Iterable[tuple[str, np.ndarray]]
@@ -171,27 +187,28 @@ class ExtractiveAnswerer:
                 if all(c.hit.article_id != cand.hit.article_id for c in group) and self._same_fact(group[0], cand):
                     group.append(cand)
 
-    def _compose(self, retrieval: Retrieval, groups: list[list[ScoredSentence]]) -> Answer:
+    def _compose(self, retrieval: Retrieval, groups: list[list[ScoredSentence]], tail: Sentence | None) -> Answer:
         words = frame(retrieval.language)
         citations: list[Citation] = []
         parts: list[str] = []
         for g, group in enumerate(groups):
             markers = []
-            for cand in group:
-                citations.append(self._cite(len(citations) + 1, cand))
+            for i, cand in enumerate(group):
+                citations.append(self._cite(len(citations) + 1, cand, tail if g == i == 0 else None))
                 markers.append(f"[{len(citations)}]")
             who = f" {words['and']} ".join(dict.fromkeys(attribution(c.hit, retrieval.language) for c in group))
             lead = words["lead"] if g == 0 else f"{words['also']} {words['lead'].lower()}"
-            parts.append(f"{lead} {who} {''.join(markers)}: {group[0].sentence.text}")
+            parts.append(f"{lead} {who} {''.join(markers)}: {citations[len(citations) - len(group)].quote}")
         return Answer(retrieval.question, "\n".join(parts), tuple(citations), abstained=False,
                       language=retrieval.language, hits=retrieval.hits)
 
-    @staticmethod
-    def _cite(number: int, cand: ScoredSentence) -> Citation:
+    def _cite(self, number: int, cand: ScoredSentence, tail: Sentence | None = None) -> Citation:
         hit, s = cand.hit, cand.sentence
+        end = tail.end if tail else s.end
+        quote = self.snapshot.articles[hit.article_id].body[s.start:end] if tail else s.text
         return Citation(
             number=number, article_id=hit.article_id, title=hit.title, source=hit.source, date=hit.date,
-            text=hit.text, quote=s.text, quote_start=s.start, quote_end=s.end,
+            text=hit.text, quote=quote, quote_start=s.start, quote_end=end,
             passage_start=hit.start, passage_end=hit.end, score=round(cand.score, 4),
         )
 

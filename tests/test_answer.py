@@ -237,6 +237,31 @@ def test_max_sentences_and_sources_limit_the_answer(hand):
         check_markers(answer)
 
 
+def test_lead_sentence_is_quoted_with_its_successor_when_it_scores_nearly_as_well(hand):
+    r = retrieval("Was bietet Deutschland auf NATO-Gebiet an?", (HIT_A_PARA1, HIT_B))
+    lead = "Deutschland bietet Soldaten auf NATO-Gebiet in Osteuropa an."
+    both = answerer(hand, abstain_below=0.0, continue_within=1.0, max_sentences=1).answer(r)
+    alone = answerer(hand, abstain_below=0.0, continue_within=0.0, max_sentences=1).answer(r)
+    assert both.citations[0].quote == lead + " Das Angebot gilt erst nach einem Waffenstillstand."
+    assert alone.citations[0].quote == lead
+    for answer in (both, alone):
+        check_citations(answer, hand.articles)
+        check_markers(answer)
+
+
+def test_successor_is_never_outside_the_passage_or_quoted_twice(hand):
+    last = "Das Angebot gilt erst nach einem Waffenstillstand."
+    r = retrieval(last, (HIT_A_PARA1, HIT_B))  # the passage's last sentence leads: nothing follows inside it
+    answer = answerer(hand, abstain_below=0.0, continue_within=1.0, max_sentences=1).answer(r)
+    assert answer.citations[0].quote == last
+    r = retrieval("Was bietet Deutschland auf NATO-Gebiet an?", (HIT_A_PARA1, HIT_B))
+    loose = answerer(hand, abstain_below=0.0, continue_within=1.0, second_within=1.0, max_sentences=3).answer(r)
+    quotes = [c.quote for c in loose.citations]
+    assert sum(q.count(last) for q in quotes) == 1
+    check_citations(loose, hand.articles)
+    check_markers(loose)
+
+
 def test_attribution_and_frames():
     assert attribution(HIT_A_PARA1, "en") == "dpa (2026-01-08)"
     assert attribution(HIT_B, "en") == "one report"
@@ -250,7 +275,7 @@ def test_attribution_and_frames():
 @pytest.mark.parametrize(
     "kwargs",
     [{"max_sentences": 0}, {"max_sources_per_fact": 0}, {"lexical_weight": -0.1}, {"rank_weight": -0.01},
-     {"second_within": -1.0}, {"typed_gap": -0.01}],
+     {"second_within": -1.0}, {"typed_gap": -0.01}, {"continue_within": -0.01}],
 )
 def test_answer_config_rejects_invalid_values(kwargs):
     with pytest.raises(ValueError):
