@@ -29,7 +29,7 @@ class AnswerConfig:
     lexical_weight: float = 0.0
     rank_weight: float = 0.05
     entity_weight: float = 0.02
-    typed_gap: float = 0.04  # how much worse the best "how many"/"when" sentence may be than the best one
+    typed_gap: float = 0.05  # how much worse the best "how many"/"when" sentence may be than the best one
     abstain_below: float = 0.82
     entity_cosine: float = 0.885
     check_entities: bool = True
