@@ -152,8 +152,8 @@ class ExtractiveAnswerer:
         heads = {g[0].row for g in groups}
         nxt = next((c for c in ranked if c.row == head.row + 1), None)
         if (nxt is None or nxt.row in heads or nxt.sentence.article_id != head.sentence.article_id
-                or nxt.sentence.index != head.sentence.index + 1):
-            return None
+                or nxt.sentence.index != head.sentence.index + 1 or nxt.sentence.end > head.hit.end):
+            return None  # the quote must stay inside the passage it cites
         return nxt.sentence if nxt.score >= head.score - self.config.continue_within else None
 
     def _cover_parts(

@@ -254,6 +254,12 @@ def test_successor_is_never_outside_the_passage_or_quoted_twice(hand):
     r = retrieval(last, (HIT_A_PARA1, HIT_B))  # the passage's last sentence leads: nothing follows inside it
     answer = answerer(hand, abstain_below=0.0, continue_within=1.0, max_sentences=1).answer(r)
     assert answer.citations[0].quote == last
+    split = BODY_A.index(last)  # the two sentences in two passages: the successor is in the other one
+    first_only, second_only = hit(ARTICLE_A, 0, split), hit(ARTICLE_A, split, PARA_END)
+    r = retrieval("Was bietet Deutschland auf NATO-Gebiet an?", (first_only, second_only))
+    apart = answerer(hand, abstain_below=0.0, continue_within=1.0, max_sentences=1).answer(r)
+    assert apart.citations[0].quote == "Deutschland bietet Soldaten auf NATO-Gebiet in Osteuropa an."
+    check_citations(apart, hand.articles)
     r = retrieval("Was bietet Deutschland auf NATO-Gebiet an?", (HIT_A_PARA1, HIT_B))
     loose = answerer(hand, abstain_below=0.0, continue_within=1.0, second_within=1.0, max_sentences=3).answer(r)
     quotes = [c.quote for c in loose.citations]
