@@ -6,7 +6,9 @@ What is measured (one process; the model is loaded and the index built before an
 
 * Warm-up: ``--warmup`` questions (default 50) of the same mix as below, so that lazy parts (the
   USE model and its chunk vectors, torch kernels and thread pools, simplemma dictionaries) are
-  loaded before the baseline sample.
+  loaded before the baseline sample. Then the tokenizers' word caches (LRU, fixed capacity) are
+  filled with made-up words, so that the passes measure the steady state, in which each new word
+  evicts one (``--no-fill`` leaves them to fill during the passes, about 0.8 new words per question).
 * Pass 1 (RSS as the OS sees it, latency): ``--questions`` consecutive ``ask()`` calls. Before the
   first one and after every ``--every`` questions: ``gc.collect()``, then the current resident set
   size from ``/proc/self/status`` (``VmRSS``; not ``ru_maxrss``, which only ever rises).
@@ -164,6 +166,27 @@ def cache_sizes(assistant: Assistant) -> dict[str, int]:
     return sizes
 
 
+def fill_word_caches(assistant: Assistant, rng: random.Random) -> int:
+    """Put as many new made-up words through each tokenizer as its LRU word cache holds.
+
+    A full cache stays the same size: every new word evicts one. Filled before the baseline, the
+    caches cannot show up as growth; filled again right after tracemalloc starts, every entry that
+    pass 2 evicts was traced, so evictions count as frees instead of leaving new entries looking
+    like growth. Returns the number of words used.
+    """
+    state = assistant._state
+    capacity = 0
+    tokenizers = [getattr(getattr(state.retriever, "bm25", None), "tokenize", None), getattr(state.answerer, "tokenize", None)]
+    tokenizers = [t for t in tokenizers if hasattr(t, "cache_info")]
+    for tokenize in tokenizers:
+        capacity = max(capacity, tokenize.cache_info()[1])
+    letters = "abcdefghijklmnopqrstuvwxyzäöüß"
+    made_up = {"".join(rng.choice(letters) for _ in range(rng.randint(6, 12))) for _ in range(capacity)}
+    for tokenize in tokenizers:
+        tokenize(" ".join(made_up))
+    return len(made_up)
+
+
 def slope_kb(xs: list[int], ys: list[float]) -> float:
     """Least-squares slope of ``ys`` (bytes) over ``xs`` (questions), in KB per question."""
     if len(xs) < 2:
@@ -301,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="index folder (built/updated if needed; default: a temporary one from --seeds)")
     parser.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="corpus folder (default: seeds/)")
     parser.add_argument("--warmup", type=int, default=50, help="untimed questions before the baseline (default 50)")
+    parser.add_argument("--no-fill", action="store_true",
+                        help="do not fill the bounded word caches before each pass (watch them fill instead)")
     parser.add_argument("--every", type=int, default=100, help="sample memory every N questions (default 100)")
     parser.add_argument("--threshold", type=float, default=1.0,
                         help="flat means second-half slopes below this many KB/question (default 1)")
@@ -330,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         warm = Inputs(gold, vocab, random.Random(args.seed + 1000))
         for i in range(args.warmup):
             ask_once(assistant, warm.make(i, args.k))
+        fill_rng = random.Random(args.seed + 2000)
+        filled = 0 if args.no_fill else fill_word_caches(assistant, fill_rng)
         gen1, gen2 = Inputs(gold, vocab, random.Random(args.seed)), Inputs(gold, vocab, random.Random(args.seed + 1))
         items1 = [gen1.make(i, args.k) for i in range(n)]
         n2 = n if args.heap_questions is None else args.heap_questions
@@ -364,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
             del items1
             files_before = file_rss()
             tracemalloc.start(1)
+            if not args.no_fill:
+                fill_word_caches(assistant, fill_rng)
             first: list[tracemalloc.Snapshot] = []
 
             def sample_heap(count: int) -> None:
@@ -400,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warm-up {args.warmup} questions; pass 1 (RSS, latency): {n} questions in {pass1_s:.1f} s"
           + (f"; pass 2 (trimmed RSS, tracemalloc): {n2} questions in {pass2_s:.1f} s" if heap2 else "")
           + f"; k {'= ' + str(args.k) if args.k else 'random 1..10'}")
+    print(f"word caches filled with {filled} made-up words after the warm-up and again when tracing starts"
+          if filled else "word caches not filled beforehand (--no-fill): their filling counts as growth")
 
     print(f"\n{'questions':>9} {'RSS MB':>8} | {'trimmed RSS MB':>14} {'anon MB':>8} {'file MB':>8} "
           f"{'Python heap MB':>14}")
