@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from rag.launch import AppStartError, running_app
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -66,47 +65,17 @@ class Result:
     wrong: str = ""
 
 
-def free_port() -> int:
-    """An unused TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def started_app(index: Path | None, timeout: float) -> Iterator[str]:
     """Run ``app.py`` on a free loopback port until the block ends; yields its URL."""
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="chat-load-") as tmp:
-        log_path = Path(tmp) / "app.log"
-        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-               "--index", str(index or Path(tmp) / "index"), "--seeds", str(ROOT / "seeds")]
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
+        args = ["--index", str(index or Path(tmp) / "index"), "--seeds", str(ROOT / "seeds")]
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise SystemExit(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
-                if "serving at" in log_path.read_text():
-                    try:
-                        urllib.request.urlopen(url, timeout=5).close()
-                        break
-                    except OSError:
-                        pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"app.py did not serve within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.5)
-            print(f"started app.py at {url} (pid {proc.pid})", flush=True)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            with running_app(ROOT / "app.py", args, Path(tmp) / "app.log", timeout=timeout) as url:
+                print(f"started app.py at {url}", flush=True)
+                yield url
+        except AppStartError as exc:
+            raise SystemExit(str(exc)) from None
 
 
 def one_request(client: Any, question: str, check: Callable[[dict[str, Any]], bool], expect: str, k: int) -> Result:
