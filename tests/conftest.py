@@ -65,6 +65,18 @@ def assistant():
     shutil.rmtree(index_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def seeds_snapshot(tmp_path_factory):
+    """The shipped corpus indexed with the fake embedder (fast; read-only, shared by the modules)."""
+    from rag.config import Settings
+    from rag.ingest import build_index
+    from rag.store import load_snapshot, read_manifest
+
+    index = tmp_path_factory.mktemp("fake-seeds-index")
+    build_index(SEEDS, index, settings=Settings(model="fake"), embedder=FakeEmbedder())
+    return load_snapshot(index, read_manifest(index))
+
+
 @contextlib.contextmanager
 def running_app(args: list[str], log_path: Path, *, timeout: float) -> Iterator[str]:
     """Run ``python app.py ARGS --port P`` until it serves; yield its URL, stop it afterwards."""

@@ -7,14 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import SEEDS, FakeEmbedder
+from conftest import FakeEmbedder
 from rag.answerability import question_parts
 from rag.answer import AnswerConfig, ExtractiveAnswerer, attribution, frame
 from rag.chunking import article_sentences
-from rag.config import Settings
-from rag.ingest import build_index
 from rag.retriever import HybridRetriever, Retrieval, RetrievalConfig
-from rag.store import Snapshot, flat_index, load_snapshot, read_manifest
+from rag.store import Snapshot, flat_index
 from rag.text import terms as find_terms
 from rag.types import Answer, Article, Chunk, Hit
 
@@ -293,13 +291,6 @@ def test_answer_config_accepts_boundaries():
 
 
 # --- the shipped corpus with fake embeddings and the real retriever ----------------------------
-
-
-@pytest.fixture(scope="module")
-def seeds_snapshot(tmp_path_factory) -> Snapshot:
-    index = tmp_path_factory.mktemp("answer-index")
-    build_index(SEEDS, index, settings=Settings(model="fake"), embedder=FakeEmbedder())
-    return load_snapshot(index, read_manifest(index))
 
 
 QUESTIONS = [

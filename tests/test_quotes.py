@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import SEEDS, FakeEmbedder
+from conftest import FakeEmbedder
 from rag.chunking import article_sentences
-from rag.config import Settings
-from rag.ingest import build_index
 from rag.lexical import LexicalTokenizer
 from rag.quotes import MIN_WORDS, build_units, quotable
-from rag.store import Snapshot, flat_index, load_snapshot, read_manifest
+from rag.store import Snapshot, flat_index
 from rag.types import Article, Chunk, Sentence
 
 BODY_A = (
@@ -48,13 +46,6 @@ def tokenizer() -> LexicalTokenizer:
 @pytest.fixture(scope="module")
 def hand() -> Snapshot:
     return make_snapshot([Article("a", "Titel A", BODY_A), Article("b", "Titel B", BODY_B)], FakeEmbedder())
-
-
-@pytest.fixture(scope="module")
-def seeds_snapshot(tmp_path_factory) -> Snapshot:
-    index = tmp_path_factory.mktemp("quotes-index")
-    build_index(SEEDS, index, settings=Settings(model="fake"), embedder=FakeEmbedder())
-    return load_snapshot(index, read_manifest(index))
 
 
 # --- quotable ----------------------------------------------------------------------------------

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SEEDS, FakeEmbedder
-from rag.config import Settings
-from rag.ingest import build_index
+from conftest import FakeEmbedder
 from rag.retriever import HybridRetriever, RetrievalConfig
-from rag.store import Snapshot, load_snapshot, read_manifest
 
 FAST = RetrievalConfig(use=0.0)  # no USE model in fast tests
 
@@ -25,13 +22,6 @@ class CountingEmbedder(FakeEmbedder):
         return super().encode_queries(texts, batch_size=batch_size)
 
 
-@pytest.fixture(scope="module")
-def snapshot(tmp_path_factory) -> Snapshot:
-    index = tmp_path_factory.mktemp("retriever-index")
-    build_index(SEEDS, index, settings=Settings(model="fake"), embedder=FakeEmbedder())
-    return load_snapshot(index, read_manifest(index))
-
-
 @pytest.mark.parametrize(
     "question",
     [
@@ -39,9 +29,9 @@ def snapshot(tmp_path_factory) -> Snapshot:
         " ".join(f"what word{i} troops" for i in range(150)),  # hundreds of English content words
     ],
 )
-def test_a_long_question_embeds_a_bounded_number_of_words(snapshot, question):
+def test_a_long_question_embeds_a_bounded_number_of_words(seeds_snapshot, question):
     embedder = CountingEmbedder()
-    r = HybridRetriever(snapshot, embedder, config=FAST).retrieve(question, k=5)
+    r = HybridRetriever(seeds_snapshot, embedder, config=FAST).retrieve(question, k=5)
     assert len(r.hits) == 5
     # the long question apart (padding), then its bounded set of words in one batch
     assert embedder.batches[0] == 1 and len(embedder.batches) == 2
@@ -49,21 +39,21 @@ def test_a_long_question_embeds_a_bounded_number_of_words(snapshot, question):
     assert len(r.entities) <= FAST.max_terms
 
 
-def test_a_short_question_and_its_words_are_one_batch(snapshot):
+def test_a_short_question_and_its_words_are_one_batch(seeds_snapshot):
     embedder = CountingEmbedder()
-    HybridRetriever(snapshot, embedder, config=FAST).retrieve("What did Germany offer Ukraine?", k=3)
+    HybridRetriever(seeds_snapshot, embedder, config=FAST).retrieve("What did Germany offer Ukraine?", k=3)
     assert len(embedder.batches) == 1 and embedder.batches[0] > 1
 
 
-def test_max_terms_zero_embeds_only_the_question(snapshot):
+def test_max_terms_zero_embeds_only_the_question(seeds_snapshot):
     embedder = CountingEmbedder()
-    r = HybridRetriever(snapshot, embedder, config=RetrievalConfig(use=0.0, max_terms=0)).retrieve(
+    r = HybridRetriever(seeds_snapshot, embedder, config=RetrievalConfig(use=0.0, max_terms=0)).retrieve(
         "What did Germany offer Ukraine?", k=3)
     assert embedder.batches == [1] and r.entities == {} and r.expansions == ()
 
 
-def test_compound_questions_carry_one_vector_per_part(snapshot):
-    retriever = HybridRetriever(snapshot, FakeEmbedder(), config=FAST)
+def test_compound_questions_carry_one_vector_per_part(seeds_snapshot):
+    retriever = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=FAST)
     compound = retriever.retrieve("Was bietet Deutschland an, und wann beginnt der Einsatz?", k=3)
     simple = retriever.retrieve("Was bietet Deutschland an?", k=3)
     assert len(compound.parts) == 2 and simple.parts == ()
