@@ -192,13 +192,13 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         parts: list[str] = []
         for g, group in enumerate(groups):
-            markers = []
+            markers, first = [], len(citations)
             for i, cand in enumerate(group):
                 citations.append(self._cite(len(citations) + 1, cand, tail if g == i == 0 else None))
                 markers.append(f"[{len(citations)}]")
             who = f" {words['and']} ".join(dict.fromkeys(attribution(c.hit, retrieval.language) for c in group))
             lead = words["lead"] if g == 0 else f"{words['also']} {words['lead'].lower()}"
-            parts.append(f"{lead} {who} {''.join(markers)}: {citations[len(citations) - len(group)].quote}")
+            parts.append(f"{lead} {who} {''.join(markers)}: {citations[first].quote}")
         return Answer(retrieval.question, "\n".join(parts), tuple(citations), abstained=False,
                       language=retrieval.language, hits=retrieval.hits)
 

@@ -124,9 +124,9 @@ class HybridRetriever:
         entities = question_entities(question)[: cfg.max_terms]
         content = self._content_words(question, entities)[: cfg.max_terms] if language == "en" and cfg.translate else []
         expansions: list[str] = []
-        parts = question_parts(question)
         sub_questions: tuple[tuple[str, np.ndarray], ...] = ()
         if query_vector is None:  # one batch: the question, its names, content words and sub-questions
+            parts = question_parts(question)
             texts = [question, *entities, *content, *(parts if len(parts) > 1 else [])]
             if len(question) > LONG_QUESTION and len(texts) > 1:  # one batch would pad every word to its length
                 vectors = np.vstack([self.encoder.encode_queries(texts[:1]), self.encoder.encode_queries(texts[1:])])
