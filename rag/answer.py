@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answerability import EntityChecker, expected_type, satisfies
+from rag.countries import mentioned_countries
 from rag.lexical import LexicalTokenizer
 from rag.quotes import build_units
 from rag.retriever import Retrieval
@@ -87,7 +88,10 @@ class ExtractiveAnswerer:
         self.snapshot = snapshot
         self.config = config or AnswerConfig()
         self.tokenize = LexicalTokenizer()
-        self.entities = EntityChecker(snapshot.terms, all_vectors(snapshot.term_index), min_cosine=self.config.entity_cosine)
+        self.entities = EntityChecker(
+            snapshot.terms, all_vectors(snapshot.term_index), min_cosine=self.config.entity_cosine,
+            countries=mentioned_countries([f"{a.title}\n{a.body}" for a in snapshot.articles.values()]),
+        )
         self.units = build_units(snapshot, self.tokenize)
 
     def candidates(self, retrieval: Retrieval) -> list[ScoredSentence]:
@@ -214,7 +218,7 @@ class ExtractiveAnswerer:
 
     def _unanswerable(self, retrieval: Retrieval, ranked: list[ScoredSentence]) -> str:
         if self.config.check_entities:
-            unknown = self.entities.unknown(retrieval.entities)
+            unknown = self.entities.unknown(retrieval.entities, question=retrieval.question)
             if unknown:
                 return "the articles never mention " + ", ".join(unknown)
         return ""

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from rag.countries import find_countries
 from rag.text import fold, words
 
 _QUANTITY = re.compile(
@@ -95,10 +96,14 @@ def transliterate(word: str) -> str:
 
 
 class EntityChecker:
-    """Knows the corpus vocabulary; tells which question entities it never mentions."""
+    """Knows the corpus vocabulary; tells which question entities it never mentions.
+
+    ``countries`` (ISO codes the corpus names, see ``rag.countries``) turns on the check by name
+    for countries, whose embeddings are too close to one another to tell them apart.
+    """
 
     def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
-                 min_ratio: float = 0.85) -> None:
+                 min_ratio: float = 0.85, countries: frozenset[str] | None = None) -> None:
         if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
             raise ValueError("min_cosine and min_ratio must be in (0, 1]")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
@@ -108,6 +113,7 @@ class EntityChecker:
         self.min_cosine, self.min_ratio = min_cosine, min_ratio
         self._folded = {fold(t) for t in terms}
         self._keys = sorted({transliterate(t) for t in terms})
+        self.countries = countries
 
     def known(self, entity: str, vector: np.ndarray | None) -> bool:
         """True if the corpus mentions the entity: same spelling, a transliteration, or a translation."""
@@ -120,6 +126,14 @@ class EntityChecker:
             return False
         return float(np.max(self.vectors @ vector)) >= self.min_cosine
 
-    def unknown(self, entities: Mapping[str, np.ndarray | None]) -> list[str]:
-        """The entities the corpus never mentions."""
-        return [e for e, v in entities.items() if not self.known(e, v)]
+    def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "") -> list[str]:
+        """The entities (and countries named in the question) that the corpus never mentions."""
+        missing: list[str] = []
+        decided: set[str] = set()
+        if self.countries is not None:
+            for mention in find_countries(question):
+                spelled = all(fold(w) in self._folded for w in words(mention.text))
+                if not spelled and not mention.codes & self.countries:
+                    missing.append(mention.text)
+                decided.update(fold(w) for w in re.split(r"[\s-]+", mention.text))
+        return missing + [e for e, v in entities.items() if fold(e) not in decided and not self.known(e, v)]

@@ -233,6 +233,27 @@ def test_unknown_lists_only_the_unmentioned_entities_in_order(checker):
     assert checker.unknown({}) == []
 
 
+def test_countries_are_checked_by_name_not_by_embedding():
+    near_everything = np.array([0.6, 0.8], dtype=np.float32)  # the vector of "Deutschland"
+    by_name = EntityChecker(TERMS, VECTORS, min_cosine=0.9, countries=frozenset({"DE", "GB"}))
+    question = "Did Japan, Britain and Germany help?"
+    entities = {"Japan": near_everything, "Britain": None, "Germany": near_everything}
+    assert by_name.unknown(entities, question=question) == ["Japan"]
+    # without the country list the embedding decides, and Japan passes as a neighbour of Deutschland
+    assert EntityChecker(TERMS, VECTORS, min_cosine=0.9).unknown(entities, question=question) == ["Britain"]
+
+
+def test_a_country_name_the_corpus_spells_the_same_is_known():
+    checker = EntityChecker(["Georgia"], np.zeros((1, 2), dtype=np.float32), countries=frozenset())
+    assert checker.unknown({"Georgia": None}, question="What happened in Georgia?") == []
+
+
+def test_unknown_country_is_reported_once_with_its_words():
+    checker = EntityChecker(TERMS, VECTORS, countries=frozenset({"DE"}))
+    entities = {"South": None, "Korea": None, "Lavrov": None}
+    assert checker.unknown(entities, question="What did South Korea and Lavrov say?") == ["South Korea"]
+
+
 @pytest.mark.parametrize("kwargs", [{"min_cosine": 0}, {"min_cosine": 1.5}, {"min_ratio": 0}, {"min_ratio": -0.1},
                                     {"min_ratio": 1.01}])
 def test_invalid_thresholds_are_rejected(kwargs):

@@ -129,6 +129,38 @@ def test_question_about_something_never_mentioned_abstains(assistant):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, country",
+    [
+        ("What role does Japan play in the security guarantees?", "Japan"),
+        ("Wie reagierte Belarus auf die Pariser Beschlüsse?", "Belarus"),
+        ("What did Canada offer Ukraine?", "Canada"),
+        ("Was hat Polen der Ukraine angeboten?", "Polen"),
+        ("Welche Truppen schickt die Türkei?", "Türkei"),
+    ],
+)
+def test_questions_about_countries_the_articles_never_name_abstain(assistant, question, country):
+    answer = assistant.ask(question, k=5)
+    assert answer.abstained, answer.text
+    assert country in answer.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("What did the United Kingdom and France sign?", "absichtserklärung"),
+        ("Was planen Großbritannien und Frankreich nach einem Waffenstillstand?", "stützpunkt"),
+        ("What did the United States promise Ukraine?", "amerikanische hilfe"),
+    ],
+)
+def test_countries_named_differently_in_the_articles_are_still_answered(assistant, question, fact):
+    answer = assistant.ask(question, k=5)
+    assert not answer.abstained, answer.reason
+    assert fact in answer.text.lower() or fact in " ".join(c.text for c in answer.citations).lower()
+
+
+@pytest.mark.slow
 def test_search_returns_k_ranked_hits_deterministically(assistant):
     hits = assistant.search("Waffenstillstand Überwachung", k=10)
     assert len(hits) == 10
