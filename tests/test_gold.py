@@ -54,7 +54,7 @@ def test_composition(gold: list[GoldItem]) -> None:
     assert tags["multi-article"] >= 4
     for tag in ("number", "date", "name"):
         assert tags[tag] >= 4, tag
-    assert 70 <= len(gold) <= 100
+    assert 70 <= len(gold) <= 150
 
 
 def test_split_balance(gold: list[GoldItem]) -> None:
