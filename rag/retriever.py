@@ -34,6 +34,7 @@ class RetrievalConfig:
     bm25: float = 1.0
     bm25_english: float = 0.5
     use: float = 0.5
+    sentence: float = 0.5  # chunks ranked by their best-matching sentence (e5): one precise fact in a long passage
     rrf_k: int = 60
     duplicate_cosine: float = 0.93
     translate: bool = True
@@ -42,7 +43,7 @@ class RetrievalConfig:
     max_terms: int = 16  # names and content words embedded per question: bounds a long question's cost
 
     def __post_init__(self) -> None:
-        weights = (self.dense, self.bm25, self.bm25_english, self.use)
+        weights = (self.dense, self.bm25, self.bm25_english, self.use, self.sentence)
         if min(weights) < 0 or max(weights) == 0:
             raise ValueError(f"retrieval weights must be >= 0 and not all zero: {self}")
         if not 0 < self.duplicate_cosine <= 1:
@@ -94,6 +95,8 @@ class HybridRetriever:
         self.encoder = encoder
         self.config = config or RetrievalConfig()
         self.chunk_vectors = all_vectors(snapshot.chunk_index)
+        self.sentence_vectors = all_vectors(snapshot.sentence_index)
+        self.sentence_chunks = _sentence_chunks(snapshot)
         self.bm25 = BM25Retriever().fit([c.text for c in snapshot.chunks])
         keep = [i for i, t in enumerate(snapshot.terms) if not t.isupper()]
         self.term_names = [snapshot.terms[i] for i in keep]
@@ -152,6 +155,12 @@ class HybridRetriever:
             components["bm25"] = lexical
             rankings["bm25"] = [int(i) for i in np.argsort(-lexical, kind="stable") if lexical[i] > 0]
             weights["bm25"] = bm25_weight
+        if cfg.sentence > 0 and len(self.sentence_vectors):
+            best = np.full(len(self.chunk_vectors), -np.inf, dtype=np.float32)
+            np.maximum.at(best, self.sentence_chunks[1], (self.sentence_vectors @ qvec)[self.sentence_chunks[0]])
+            components["sentence"] = best
+            rankings["sentence"] = list(np.argsort(-best, kind="stable"))
+            weights["sentence"] = cfg.sentence
         if cfg.use > 0:
             use = self._use_scores(question)
             components["use"] = use
@@ -211,16 +220,27 @@ class HybridRetriever:
         )
 
 
+def _sentence_chunks(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (sentence row, chunk row) for every sentence lying wholly inside a chunk."""
+    rows: dict[str, list[int]] = {}
+    for j, sentence in enumerate(snapshot.sentences):
+        rows.setdefault(sentence.article_id, []).append(j)
+    pairs = [(j, i) for i, chunk in enumerate(snapshot.chunks) for j in rows.get(chunk.article_id, [])
+             if snapshot.sentences[j].start >= chunk.start and snapshot.sentences[j].end <= chunk.end]
+    return np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int64)
+
+
 def retriever_variants() -> dict[str, RetrievalConfig]:
     """Named configurations compared by ``rag eval --compare``."""
-    base = RetrievalConfig()
+    base = replace(RetrievalConfig(), sentence=0.0)
     return {
         "e5": replace(base, bm25=0.0, bm25_english=0.0, use=0.0),
         "bm25": replace(base, dense=0.0, bm25_english=1.0, use=0.0),
         "use": replace(base, dense=0.0, bm25=0.0, bm25_english=0.0, use=1.0),
+        "e5 sentences": replace(base, dense=0.0, bm25=0.0, bm25_english=0.0, use=0.0, sentence=1.0),
         "e5+bm25": replace(base, bm25_english=1.0, use=0.0),
         "e5+bm25(lang)": replace(base, use=0.0),
         "e5+use": replace(base, bm25=0.0, bm25_english=0.0, use=1.0),
-        "e5+bm25(lang)+use": replace(base, use=0.5),
-        "default without translation": replace(base, translate=False),
+        "e5+bm25(lang)+use (default without sentences)": replace(base, use=0.5),
+        "default without translation": replace(RetrievalConfig(), translate=False),
     }

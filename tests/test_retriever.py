@@ -1,11 +1,11 @@
-"""The hybrid retriever: what one question may cost, sub-question vectors, configuration checks."""
+"""The hybrid retriever: what one question may cost, sub-question vectors, sentence ranking, configuration."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import FakeEmbedder
-from rag.retriever import HybridRetriever, RetrievalConfig
+from rag.retriever import HybridRetriever, RetrievalConfig, _sentence_chunks
 
 FAST = RetrievalConfig(use=0.0)  # no USE model in fast tests
 
@@ -59,8 +59,40 @@ def test_compound_questions_carry_one_vector_per_part(seeds_snapshot):
     assert len(compound.parts) == 2 and simple.parts == ()
 
 
+def test_every_sentence_belongs_to_the_chunks_that_contain_it(seeds_snapshot):
+    rows, chunks = _sentence_chunks(seeds_snapshot)
+    pairs = set(zip(rows.tolist(), chunks.tolist()))
+    for j, sentence in enumerate(seeds_snapshot.sentences):
+        for i, chunk in enumerate(seeds_snapshot.chunks):
+            inside = chunk.article_id == sentence.article_id and chunk.start <= sentence.start and sentence.end <= chunk.end
+            assert ((j, i) in pairs) == inside
+    assert set(rows.tolist()) == set(range(len(seeds_snapshot.sentences)))  # chunks overlap, so none is lost
+
+
+def test_sentence_ranking_scores_a_chunk_by_its_best_sentence(seeds_snapshot):
+    only_sentences = RetrievalConfig(dense=0.0, bm25=0.0, bm25_english=0.0, use=0.0, sentence=1.0)
+    retriever = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=only_sentences)
+    target = max(seeds_snapshot.sentences, key=lambda s: len(s.text))
+    r = retriever.retrieve(target.text, k=3)
+    top = r.hits[0]
+    assert top.article_id == target.article_id and top.start <= target.start and target.end <= top.end
+    inside = [j for j, s in enumerate(seeds_snapshot.sentences)
+              if s.article_id == top.article_id and top.start <= s.start and s.end <= top.end]
+    expected = max(float(retriever.sentence_vectors[j] @ r.query_vector) for j in inside)
+    assert top.meta["sentence"] == pytest.approx(expected) == pytest.approx(1.0)
+    assert [h.meta["sentence"] for h in r.hits] == sorted((h.meta["sentence"] for h in r.hits), reverse=True)
+
+
+def test_sentence_weight_zero_leaves_the_ranking_out(seeds_snapshot):
+    r = HybridRetriever(seeds_snapshot, FakeEmbedder(), config=RetrievalConfig(use=0.0, sentence=0.0)).retrieve(
+        "Was bietet Deutschland an?", k=3)
+    assert all("sentence" not in h.meta for h in r.hits)
+
+
 @pytest.mark.parametrize("kwargs", [{"max_terms": -1}, {"duplicate_cosine": 0.0}, {"dense": 0, "bm25": 0,
-                                                                                 "bm25_english": 0, "use": 0}])
+                                                                                 "bm25_english": 0, "use": 0,
+                                                                                 "sentence": 0},
+                                    {"sentence": -0.5}])
 def test_invalid_config_is_rejected(kwargs):
     with pytest.raises(ValueError):
         RetrievalConfig(**kwargs)
