@@ -43,12 +43,24 @@ _DATE_EXPR = re.compile(
 _NOT_ENTITIES = frozenset(fold(w) for w in "I Mr Mrs Ms Dr Prof Herr Frau".split())
 
 
+_WH = (r"(?:what|which|who|whom|whose|how|when|where|why|was|wer|wen|wem|wessen|wie|wieviele?|wann|wo|woher|"
+       r"wohin|womit|wofür|worüber|wozu|worum|wodurch|wovon|woran|worauf|warum|weshalb|wieso|welche[rsmn]?)")
+# The question's leading question words, coordinated ones included ("When and how many …?").
+_LEAD = re.compile(rf"^.*?\b{_WH}\b(?:\s*(?:,|and|und|or|oder)\s*{_WH}\b)*", re.IGNORECASE | re.DOTALL)
+
+
 def expected_type(question: str) -> str | None:
-    """``"quantity"`` or ``"date"`` when the question asks for one, else None."""
-    if _QUANTITY.search(question):
-        return "quantity"
-    if _DATE.search(question):
-        return "date"
+    """``"quantity"`` or ``"date"`` when the question asks for one, else None.
+
+    Only the leading question words decide: in "Which action did Macron mention when …?" the
+    "when" joins two clauses and asks for no date.
+    """
+    lead = _LEAD.match(question)
+    end = lead.end() if lead else len(question)
+    for kind, pattern in (("quantity", _QUANTITY), ("date", _DATE)):
+        found = pattern.search(question)
+        if found and found.start() < end:
+            return kind
     return None
 
 

@@ -63,6 +63,10 @@ def test_date_questions(question):
         "Wer ist Rustem Umjerow?",
         "What happened at the Wannsee conference?",  # "wann" only as a whole word
         "Wie geht es weiter?",  # "wie" alone is not a quantity question
+        "What did Merz say when he met Macron?",  # "when" joins clauses; the question asks "what"
+        "Which action did Macron mention when stressing unity?",
+        "Was sagte Merz, als er wann in Paris war?",
+        "Who said how many soldiers would go?",  # asks for a person; a number may follow
         "",
     ],
 )
@@ -72,6 +76,20 @@ def test_other_questions_expect_no_type(question):
 
 def test_quantity_wins_over_date_when_both_are_asked():
     assert expected_type("When and how many soldiers?") == "quantity"
+    assert expected_type("Wann und wie viele Soldaten?") == "quantity"
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("According to the SWP, how many soldiers are needed?", "quantity"),
+        ("Vertreter wie vieler Länder nahmen teil?", "quantity"),
+        ("Do you know when the summit took place?", "date"),
+        ("Und seit wann wird verhandelt?", "date"),
+    ],
+)
+def test_the_leading_question_words_decide_even_after_a_preamble(question, kind):
+    assert expected_type(question) == kind
 
 
 # --- satisfies ---------------------------------------------------------------------------------
