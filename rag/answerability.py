@@ -144,8 +144,8 @@ class EntityChecker:
         decided: set[str] = set()
         if self.countries is not None:
             for mention in find_countries(question):
-                spelled = all(fold(w) in self._folded for w in words(mention.text))
-                if not spelled and not mention.codes & self.countries:
+                folded = {fold(w) for w in mention.text.split()}  # the name's words, as find_countries joined them
+                if not folded <= self._folded and not mention.codes & self.countries:
                     missing.append(mention.text)
-                decided.update(fold(w) for w in re.split(r"[\s-]+", mention.text))
+                decided |= folded
         return missing + [e for e, v in entities.items() if fold(e) not in decided and not self.known(e, v)]
