@@ -241,6 +241,6 @@ def retriever_variants() -> dict[str, RetrievalConfig]:
         "e5+bm25": replace(base, bm25_english=1.0, use=0.0),
         "e5+bm25(lang)": replace(base, use=0.0),
         "e5+use": replace(base, bm25=0.0, bm25_english=0.0, use=1.0),
-        "e5+bm25(lang)+use (default without sentences)": replace(base, use=0.5),
+        "e5+bm25(lang)+use (default without sentences)": base,
         "default without translation": replace(RetrievalConfig(), translate=False),
     }
