@@ -40,6 +40,12 @@ _DATE_EXPR = re.compile(
     r"\d{1,2}\.\s?\d{1,2}\.(?!\d))",
     re.IGNORECASE,
 )
+# Calendar numbers are no answer to "how many": "6. Januar", "15.12.2025", "von 1994", "Dezember 2025".
+_CALENDAR = re.compile(
+    rf"\b\d{{1,2}}\.\s?(?:{_MONTHS})\b|\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{2,4}})?|"
+    rf"\b(?:von|vom|seit|bis|im|in|ab|jahr|jahres|of|since|until|by|from|year|ende|anfang|mitte|{_MONTHS})\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
 _NOT_ENTITIES = frozenset(fold(w) for w in "I Mr Mrs Ms Dr Prof Herr Frau".split())
 
 
@@ -67,7 +73,7 @@ def expected_type(question: str) -> str | None:
 def satisfies(sentence: str, expected: str | None) -> bool:
     """Whether a sentence can answer a question of the expected type."""
     if expected == "quantity":
-        return bool(_NUMBER.search(sentence))
+        return bool(_NUMBER.search(_CALENDAR.sub(" ", sentence)))
     if expected == "date":
         return bool(_DATE_EXPR.search(sentence))
     return True

@@ -133,6 +133,22 @@ def test_satisfies_date_with_day_month_only():
     assert satisfies("Das Treffen ist am 15.12. geplant.", "date")
 
 
+@pytest.mark.parametrize(
+    "sentence, ok",
+    [
+        ("Das Budapester Memorandum von 1994 sah den Verzicht auf Atomwaffen vor.", False),
+        ("Am 6. Januar trafen sie sich in Paris.", False),
+        ("Am 15.12.2025 begannen die Gespräche.", False),
+        ("Seit 2022 dauert der Krieg.", False),
+        ("Bis Ende 2026 soll die Truppe stehen.", False),
+        ("Am 6. Januar trafen sich 35 Nationen.", True),  # a date and a count: the count answers
+        ("Im Jahr 2025 kamen 2000 Soldaten.", True),
+    ],
+)
+def test_calendar_numbers_are_no_quantity(sentence, ok):
+    assert satisfies(sentence, "quantity") is ok
+
+
 @pytest.mark.parametrize("sentence", ["Frankreich schickt zweitausend Soldaten.", "Zehntausende Soldaten wären nötig."])
 def test_satisfies_quantity_with_german_compound_numerals(sentence):
     assert satisfies(sentence, "quantity")
