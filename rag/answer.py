@@ -11,6 +11,7 @@ import numpy as np
 from rag.answerability import EntityChecker, expected_type, satisfies
 from rag.countries import mentioned_countries
 from rag.lexical import LexicalTokenizer
+from rag.nouns import common_nouns
 from rag.quotes import build_units
 from rag.retriever import Retrieval
 from rag.store import Snapshot, all_vectors
@@ -91,6 +92,7 @@ class ExtractiveAnswerer:
         self.entities = EntityChecker(
             snapshot.terms, all_vectors(snapshot.term_index), min_cosine=self.config.entity_cosine,
             countries=mentioned_countries([f"{a.title}\n{a.body}" for a in snapshot.articles.values()]),
+            common_nouns=common_nouns() if self.config.check_entities else frozenset(),
         )
         self.units = build_units(snapshot, self.tokenize)
 

@@ -118,10 +118,13 @@ class EntityChecker:
 
     ``countries`` (ISO codes the corpus names, see ``rag.countries``) turns on the check by name
     for countries, whose embeddings are too close to one another to tell them apart.
+    ``common_nouns`` (see ``rag.nouns``) are never unknown: a German noun the articles do not use
+    ("Vorrang") is a choice of words, not a name they never mention.
     """
 
     def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
-                 min_ratio: float = 0.85, countries: frozenset[str] | None = None) -> None:
+                 min_ratio: float = 0.85, countries: frozenset[str] | None = None,
+                 common_nouns: frozenset[str] = frozenset()) -> None:
         if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
             raise ValueError("min_cosine and min_ratio must be in (0, 1]")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
@@ -132,6 +135,7 @@ class EntityChecker:
         self._folded = {fold(t) for t in terms}
         self._keys = sorted({transliterate(t) for t in terms})
         self.countries = countries
+        self.common_nouns = common_nouns
 
     def known(self, entity: str, vector: np.ndarray | None) -> bool:
         """True if the corpus mentions the entity: same spelling, a transliteration, or a translation."""
@@ -154,4 +158,5 @@ class EntityChecker:
                 if not folded <= self._folded and not mention.codes & self.countries:
                     missing.append(mention.text)
                 decided |= folded
-        return missing + [e for e, v in entities.items() if fold(e) not in decided and not self.known(e, v)]
+        return missing + [e for e, v in entities.items()
+                          if fold(e) not in decided and e not in self.common_nouns and not self.known(e, v)]

@@ -288,6 +288,13 @@ def test_unknown_country_is_reported_once_with_its_words():
     assert checker.unknown(entities, question="What did South Korea and Lavrov say?") == ["South Korea"]
 
 
+def test_common_nouns_are_never_unknown_but_names_still_are():
+    checker = EntityChecker(TERMS, VECTORS, min_cosine=0.9, common_nouns=frozenset({"Vorrang", "Feuerpause"}))
+    entities = {"Vorrang": None, "Feuerpause": None, "Pistorius": None}
+    assert checker.unknown(entities, question="Was hat für Pistorius bei einer Feuerpause Vorrang?") == ["Pistorius"]
+    assert EntityChecker(TERMS, VECTORS, min_cosine=0.9).unknown(entities) == ["Vorrang", "Feuerpause", "Pistorius"]
+
+
 @pytest.mark.parametrize("kwargs", [{"min_cosine": 0}, {"min_cosine": 1.5}, {"min_ratio": 0}, {"min_ratio": -0.1},
                                     {"min_ratio": 1.01}])
 def test_invalid_thresholds_are_rejected(kwargs):

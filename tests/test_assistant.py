@@ -161,6 +161,20 @@ def test_countries_named_differently_in_the_articles_are_still_answered(assistan
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("Welchen Verwandtschaftsgrad hat Kushner zu Trump?", "schwiegersohn"),
+        ("Über welchen Kanal informierte Selenskyj die Öffentlichkeit?", "sozialen medien"),
+    ],
+)
+def test_ordinary_german_nouns_the_articles_do_not_use_are_no_reason_to_refuse(assistant, question, fact):
+    answer = assistant.ask(question, k=5)
+    assert not answer.abstained, answer.reason
+    assert fact in answer.text.lower()
+
+
+@pytest.mark.slow
 def test_search_returns_k_ranked_hits_deterministically(assistant):
     hits = assistant.search("Waffenstillstand Überwachung", k=10)
     assert len(hits) == 10
