@@ -220,7 +220,8 @@ class ExtractiveAnswerer:
 
     def _unanswerable(self, retrieval: Retrieval, ranked: list[ScoredSentence]) -> str:
         if self.config.check_entities:
-            unknown = self.entities.unknown(retrieval.entities, question=retrieval.question)
+            unknown = self.entities.unknown(retrieval.entities, question=retrieval.question,
+                                           language=retrieval.language)
             if unknown:
                 return "the articles never mention " + ", ".join(unknown)
         return ""

@@ -118,8 +118,9 @@ class EntityChecker:
 
     ``countries`` (ISO codes the corpus names, see ``rag.countries``) turns on the check by name
     for countries, whose embeddings are too close to one another to tell them apart.
-    ``common_nouns`` (see ``rag.nouns``) are never unknown: a German noun the articles do not use
-    ("Vorrang") is a choice of words, not a name they never mention.
+    ``common_nouns`` (see ``rag.nouns``) are never unknown in a German question: a German noun the
+    articles do not use ("Vorrang") is a choice of words, not a name they never mention. English
+    capitalizes only names, so there "Cup" in "World Cup" stays a name.
     """
 
     def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
@@ -148,8 +149,10 @@ class EntityChecker:
             return False
         return float(np.max(self.vectors @ vector)) >= self.min_cosine
 
-    def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "") -> list[str]:
+    def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "",
+                language: str = "en") -> list[str]:
         """The entities (and countries named in the question) that the corpus never mentions."""
+        nouns = self.common_nouns if language == "de" else frozenset()
         missing: list[str] = []
         decided: set[str] = set()
         if self.countries is not None:
@@ -159,4 +162,4 @@ class EntityChecker:
                     missing.append(mention.text)
                 decided |= folded
         return missing + [e for e, v in entities.items()
-                          if fold(e) not in decided and e not in self.common_nouns and not self.known(e, v)]
+                          if fold(e) not in decided and e not in nouns and not self.known(e, v)]

@@ -291,8 +291,15 @@ def test_unknown_country_is_reported_once_with_its_words():
 def test_common_nouns_are_never_unknown_but_names_still_are():
     checker = EntityChecker(TERMS, VECTORS, min_cosine=0.9, common_nouns=frozenset({"Vorrang", "Feuerpause"}))
     entities = {"Vorrang": None, "Feuerpause": None, "Pistorius": None}
-    assert checker.unknown(entities, question="Was hat für Pistorius bei einer Feuerpause Vorrang?") == ["Pistorius"]
-    assert EntityChecker(TERMS, VECTORS, min_cosine=0.9).unknown(entities) == ["Vorrang", "Feuerpause", "Pistorius"]
+    question = "Was hat für Pistorius bei einer Feuerpause Vorrang?"
+    assert checker.unknown(entities, question=question, language="de") == ["Pistorius"]
+    assert EntityChecker(TERMS, VECTORS, min_cosine=0.9).unknown(entities, language="de") == [
+        "Vorrang", "Feuerpause", "Pistorius"]
+
+
+def test_in_english_questions_capitals_mark_names_even_on_german_nouns():
+    checker = EntityChecker(TERMS, VECTORS, min_cosine=0.9, common_nouns=frozenset({"Cup"}))
+    assert checker.unknown({"Cup": None}, question="Who won the World Cup?", language="en") == ["Cup"]
 
 
 @pytest.mark.parametrize("kwargs", [{"min_cosine": 0}, {"min_cosine": 1.5}, {"min_ratio": 0}, {"min_ratio": -0.1},

@@ -175,6 +175,13 @@ def test_ordinary_german_nouns_the_articles_do_not_use_are_no_reason_to_refuse(a
 
 
 @pytest.mark.slow
+def test_an_english_name_made_of_a_german_noun_is_still_checked(assistant):
+    answer = assistant.ask("Who won the 2026 World Cup?", k=5)  # "Cup" is also a German noun
+    assert answer.abstained, answer.text
+    assert "Cup" in answer.reason
+
+
+@pytest.mark.slow
 def test_search_returns_k_ranked_hits_deterministically(assistant):
     hits = assistant.search("Waffenstillstand Überwachung", k=10)
     assert len(hits) == 10
