@@ -24,6 +24,8 @@ def common_forms(rows: Iterable[list[str]], header: list[str]) -> frozenset[str]
     common: set[str] = set()
     named: set[str] = set()
     for row in rows:
+        if len(row) <= kind:
+            continue  # a blank or cut-off line
         target = named if NAME_KINDS.intersection(row[kind].split(",")) else common
         target.update(row[i] for i in columns if i < len(row) and row[i])
     return frozenset(common - named)

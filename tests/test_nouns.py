@@ -25,7 +25,7 @@ def test_a_word_that_is_also_a_name_is_not_common(kind):
 
 
 def test_short_rows_and_empty_cells_are_skipped():
-    rows = [["Waffe", "Substantiv", "f"], ["Frieden", "Substantiv", "m", "Frieden", "", ""]]
+    rows = [["Waffe", "Substantiv", "f"], [], ["Kaputt"], ["Frieden", "Substantiv", "m", "Frieden", "", ""]]
     assert common_forms(rows, HEADER) == {"Waffe", "Frieden"}
 
 
