@@ -106,7 +106,7 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(retrieval.hits):
             for row in units.by_article.get(hit.article_id, []):
                 s = units.units[row]
-                if row in seen or s.start < hit.start or s.end > hit.end:
+                if row in seen or not s.lies_in(hit):
                     continue
                 cosine = float(units.vectors[row] @ qvec)
                 overlap = len(qtokens & units.tokens[row]) / len(qtokens) if qtokens else 0.0
@@ -157,8 +157,8 @@ class ExtractiveAnswerer:
         head = groups[0][0]
         heads = {g[0].row for g in groups}
         nxt = next((c for c in ranked if c.row == head.row + 1), None)
-        if (nxt is None or nxt.row in heads or nxt.sentence.article_id != head.sentence.article_id
-                or nxt.sentence.index != head.sentence.index + 1 or nxt.sentence.end > head.hit.end):
+        if (nxt is None or nxt.row in heads or nxt.sentence.index != head.sentence.index + 1
+                or not nxt.sentence.lies_in(head.hit)):
             return None  # the quote must stay inside the passage it cites
         return nxt.sentence if nxt.score >= head.score - self.config.continue_within else None
 

@@ -226,7 +226,7 @@ def _sentence_chunks(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     for j, sentence in enumerate(snapshot.sentences):
         rows.setdefault(sentence.article_id, []).append(j)
     pairs = [(j, i) for i, chunk in enumerate(snapshot.chunks) for j in rows.get(chunk.article_id, [])
-             if snapshot.sentences[j].start >= chunk.start and snapshot.sentences[j].end <= chunk.end]
+             if snapshot.sentences[j].lies_in(chunk)]
     return np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int64)
 
 

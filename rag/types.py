@@ -48,6 +48,10 @@ class Sentence:
     start: int
     end: int
 
+    def lies_in(self, passage: Chunk | Hit) -> bool:
+        """Whether the sentence lies wholly inside the passage (same article, span within its span)."""
+        return passage.article_id == self.article_id and passage.start <= self.start and self.end <= passage.end
+
 
 @dataclass(frozen=True)
 class Hit:
