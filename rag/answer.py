@@ -92,7 +92,7 @@ class ExtractiveAnswerer:
         self.entities = EntityChecker(
             snapshot.terms, all_vectors(snapshot.term_index), min_cosine=self.config.entity_cosine,
             countries=mentioned_countries([f"{a.title}\n{a.body}" for a in snapshot.articles.values()]),
-            common_nouns=common_nouns() if self.config.check_entities else frozenset(),
+            common_nouns=common_nouns(),
         )
         self.units = build_units(snapshot, self.tokenize)
 
