@@ -36,12 +36,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from rag.chunking import article_sentences, chunk_article
 from rag.config import Settings, default_seeds_dir
-from rag.corpus import SUFFIXES, decode_bytes, load_corpus
-from rag.embed import Embedder
-from rag.ingest import BuildReport, build_index
-from rag.store import load_snapshot, read_manifest
+from rag.ingest.build import BuildReport, build_index
+from rag.ingest.chunking import article_sentences, chunk_article
+from rag.ingest.corpus import load_corpus
+from rag.ingest.textfile import TextLoader, decode_bytes
+from rag.models.embed import Embedder
+from rag.store.snapshot import FaissStore
 
 BATCH_SIZE = 32
 
@@ -58,7 +59,7 @@ def write_corpus(src: Path, dst: Path, repeat: int) -> list[Path]:
     dst.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for i in range(repeat):
-        for path in sorted(p for p in src.iterdir() if p.suffix in SUFFIXES):
+        for path in sorted(p for p in src.iterdir() if p.suffix in TextLoader.suffixes):
             text, _ = decode_bytes(path.read_bytes(), path.name)
             if i % 2:
                 text = text.replace(" und ", " sowie ")
@@ -71,7 +72,7 @@ def write_corpus(src: Path, dst: Path, repeat: int) -> list[Path]:
 
 def snapshot_texts(index_dir: Path) -> tuple[list[str], int]:
     """The texts a full build embeds, in ingest order (per article: chunks, then sentences)."""
-    snap = load_snapshot(index_dir, read_manifest(index_dir), verify=False)
+    snap = FaissStore.open(index_dir, verify=False)
     per_article: dict[str, list[str]] = defaultdict(list)
     for chunk in snap.chunks:
         per_article[chunk.article_id].append(chunk.text)

@@ -40,7 +40,7 @@ import torch
 
 from rag.assistant import Assistant
 from rag.config import default_seeds_dir
-from rag.gold import default_gold_path, load_gold
+from rag.evaluate.gold import default_gold_path, load_gold
 
 EXTRA_QUESTIONS = [
     ("en", "What security guarantees did the Coalition of the Willing agree on in Paris?"),
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             "st.encode": raw,  # the floor
             "e5 as in ask": lambda q: [embedder.encode_queries(b) for b in batches[q]],
         }
-        use = getattr(assistant._state.retriever, "_use", None)  # the USE ranking, if switched on
+        use = assistant.second_encoder if assistant.retrieval_config.use > 0 else None  # the USE ranking, if on
         if use is not None:
             calls["use.encode"] = lambda q: use.encode([q])
         for q in qs[:5]:

@@ -46,7 +46,7 @@ second-half slopes of anonymous trimmed RSS and of the Python heap are both belo
 KB/question (default 1): 1 MB per 1 000 questions, 100 MB after 100 000 - less than keeping one
 query vector (384 float32 = 1.5 KB) or one answer per question would cost, so any per-question
 retention fails it. Bounded caches that are still filling (the tokenizers' word caches, LRU of
-``rag.lexical.TOKEN_CACHE`` words each; oneDNN's primitive cache - one entry per new input shape, LRU with a fixed capacity; set
+``rag.lang.tokens.TOKEN_CACHE`` words each; oneDNN's primitive cache - one entry per new input shape, LRU with a fixed capacity; set
 ``ONEDNN_PRIMITIVE_CACHE_CAPACITY=0`` to tell it apart) count as growth here too. ``--check`` exits 1
 when not flat.
 """
@@ -75,8 +75,8 @@ import torch
 from rag.assistant import Assistant
 from rag.config import MAX_QUESTION_CHARS, default_seeds_dir
 from rag.errors import InvalidQuestionError
-from rag.gold import default_gold_path, load_gold
-from rag.text import words
+from rag.evaluate.gold import default_gold_path, load_gold
+from rag.lang.text import words
 
 MB = 1024.0 * 1024.0
 
@@ -158,11 +158,11 @@ def cache_sizes(assistant: Assistant) -> dict[str, int]:
     """Entries in the per-input caches known to live across questions (diagnostics; private attributes)."""
     sizes: dict[str, int] = {}
     state = assistant._state
-    for name, owner in (("retriever", getattr(state.retriever, "bm25", None)), ("answerer", state.answerer)):
+    for name, owner in (("store's BM25", getattr(state.store, "_lexical", None)), ("sentence scorer", state.scorer)):
         tokenize = getattr(owner, "tokenize", None)
         if hasattr(tokenize, "cache_info"):
             size, capacity = tokenize.cache_info()
-            sizes[f"rag.lexical LexicalTokenizer word cache of the {name} (LRU, capacity {capacity})"] = size
+            sizes[f"rag.lang.tokens LexicalTokenizer word cache of the {name} (LRU, capacity {capacity})"] = size
     return sizes
 
 
@@ -176,7 +176,7 @@ def fill_word_caches(assistant: Assistant, rng: random.Random) -> int:
     """
     state = assistant._state
     capacity = 0
-    tokenizers = [getattr(getattr(state.retriever, "bm25", None), "tokenize", None), getattr(state.answerer, "tokenize", None)]
+    tokenizers = [getattr(getattr(state.store, "_lexical", None), "tokenize", None), getattr(state.scorer, "tokenize", None)]
     tokenizers = [t for t in tokenizers if hasattr(t, "cache_info")]
     for tokenize in tokenizers:
         capacity = max(capacity, tokenize.cache_info()[1])

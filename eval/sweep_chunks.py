@@ -12,9 +12,9 @@ import argparse
 import tempfile
 
 from rag import Assistant, Settings
-from rag.evaluation import breakdown, evaluate
-from rag.gold import default_gold_path, load_gold
-from rag.retriever import retriever_variants
+from rag.evaluate.runner import breakdown, evaluate
+from rag.evaluate.gold import default_gold_path, load_gold
+from rag.retrieve.hybrid import retriever_variants
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
 Retrieval runs once per question; each configuration then only re-scores sentences, so the
 whole grid takes seconds. Objective: key-fact accuracy on answerable questions plus abstention
 recall on unanswerable ones, minus twice the false-abstention rate (wrongly refusing is worse
-than a weak answer). The chosen values are the defaults in ``rag.answer.AnswerConfig``.
+than a weak answer). The chosen values are the defaults in ``rag.answer.base.AnswerConfig``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ import tempfile
 from dataclasses import replace
 
 from rag import Assistant
-from rag.answer import AnswerConfig, ExtractiveAnswerer
-from rag.gold import default_gold_path, load_gold
-from rag.metrics import key_fact_match
+from rag.answer.answerability import AnswerabilityCheck
+from rag.answer.base import AnswerConfig, respond
+from rag.answer.evidence import SentenceScorer
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.evaluate.gold import default_gold_path, load_gold
+from rag.evaluate.metrics import key_fact_match
 
 GRID = {
     "abstain_below": [0.80, 0.82, 0.84],
@@ -42,17 +45,18 @@ def main() -> None:
     args = parser.parse_args()
     items = [i for i in load_gold(default_gold_path()) if i.split == args.split]
     assistant = Assistant.load(args.index or tempfile.mkdtemp(prefix="rag-tune-"))
-    state = assistant._state
-    retrievals = [state.retriever.retrieve(i.question, k=args.k) for i in items]
+    retrievals = [assistant._state.retriever.retrieve(i.question, k=args.k) for i in items]
     base = AnswerConfig()
-    answerer = ExtractiveAnswerer(state.snapshot, config=base)
+    scorer, check = SentenceScorer(assistant.store, config=base), AnswerabilityCheck(assistant.store, config=base)
     results = []
     for values in itertools.product(*GRID.values()):
-        answerer.config = replace(base, **dict(zip(GRID, values)))
-        answerer.entities.min_cosine = answerer.config.entity_cosine
+        config = replace(base, **dict(zip(GRID, values)))
+        scorer.config = check.config = config
+        check.entities.min_cosine = config.entity_cosine
+        answerer = ExtractiveAnswerer(config=config)
         correct = abstained_right = abstained_wrong = 0
         for item, retrieval in zip(items, retrievals):
-            answer = answerer.answer(retrieval)
+            answer = respond(retrieval, scorer, check, answerer)
             if item.answerable:
                 correct += (not answer.abstained) and key_fact_match(answer.text, item.key_facts)
                 abstained_wrong += answer.abstained

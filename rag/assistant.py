@@ -1,96 +1,78 @@
-"""The Python API: ``Assistant.load()``, then ``ask()`` for cited answers and ``search()`` for passages."""
+"""The Python API: ``Assistant.load()``, then ``ask()`` for cited answers and ``search()`` for passages.
+
+The assistant only composes the pipeline's stages (store → retrieve → evidence → answerability →
+answerer); each can be replaced by keyword.
+"""
 
 from __future__ import annotations
 
 import copy
 import threading
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from rag.answer import AnswerConfig, Answerer, ExtractiveAnswerer
-from rag.config import MAX_K, MAX_QUESTION_CHARS, Settings, default_index_dir, default_seeds_dir
-from rag.embed import Embedder
-from rag.errors import CorruptIndexError, IndexMissingError, InvalidQuestionError, StaleIndexError
-from rag.ingest import BuildReport, build_index, check_fresh
-from rag.retriever import HybridRetriever, RetrievalConfig
-from rag.store import Snapshot, load_snapshot, read_manifest
+from rag.answer.answerability import AnswerabilityCheck
+from rag.answer.base import AnswerConfig, Answerer, respond
+from rag.answer.evidence import SentenceScorer
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.config import Settings, default_index_dir, default_seeds_dir
+from rag.ingest.freshness import corpus_of, open_index
+from rag.models.base import QueryEncoder, TextEncoder
+from rag.models.embed import Embedder
+from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
+from rag.retrieve.query import check_k, clean_question, without_surrogates
+from rag.store.base import Store
 from rag.types import Answer, Article, Hit
 
-
-_RAW_LIMIT = 4 * MAX_QUESTION_CHARS  # room for whitespace that normalising removes
-
-
-def _without_surrogates(text: str) -> str:
-    """Replace lone surrogates with "?": no UTF-8 output (JSON, the CLI) can carry them."""
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def clean_question(question: object) -> str:
-    """Validate and normalize a question; raise ``InvalidQuestionError`` if it cannot be asked."""
-    if not isinstance(question, str):
-        raise InvalidQuestionError(f"The question must be text, got {type(question).__name__}.")
-    if len(question) > _RAW_LIMIT:
-        # reject before normalising, so a megabyte of input costs nothing
-        raise InvalidQuestionError(
-            f"The question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}. Shorten it."
-        )
-    text = _without_surrogates(question)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
-    text = " ".join(text.split())
-    if not text:
-        raise InvalidQuestionError("The question is empty: type a question about the articles.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidQuestionError(
-            f"The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}. Shorten it."
-        )
-    return text
-
-
-def check_k(k: object) -> int:
-    """Validate the number of passages to return."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
-        raise InvalidQuestionError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}.")
-    return int(k)
+__all__ = ["Assistant", "check_k", "clean_question"]
 
 
 @dataclass(frozen=True)
 class _State:
-    """Everything derived from one index snapshot, swapped as a unit."""
+    """Everything derived from one store, swapped as a unit."""
 
-    snapshot: Snapshot
+    store: Store
     retriever: HybridRetriever
-    answerer: Answerer
+    scorer: SentenceScorer
+    check: AnswerabilityCheck
 
 
 class Assistant:
-    """Answers questions over an index; safe to share between threads."""
+    """Answers questions over a store; safe to share between threads."""
 
     def __init__(
         self,
-        snapshot: Snapshot,
-        embedder: Embedder,
+        store: Store,
+        embedder: QueryEncoder,
         *,
-        index_dir: Path,
+        index_dir: Path | None = None,
         seeds_dir: Path | None = None,
         settings: Settings | None = None,
         retrieval: RetrievalConfig | None = None,
         answering: AnswerConfig | None = None,
+        answerer: Answerer | None = None,
+        second_encoder: TextEncoder | None = None,
     ) -> None:
+        if second_encoder is None:
+            from rag.models.use import UseEncoder
+
+            second_encoder = UseEncoder()
         self.embedder = embedder
-        self.index_dir = index_dir
+        self.second_encoder = second_encoder
+        self.index_dir = index_dir if index_dir is not None else getattr(store, "index_dir", None)
         self.seeds_dir = seeds_dir
         self.settings = settings or Settings()
         self.retrieval_config = retrieval or RetrievalConfig()
         self.answer_config = answering or AnswerConfig()
-        self._state = self._derive(snapshot)
+        self._own_answerer = answerer is None
+        self.answerer: Answerer = answerer or ExtractiveAnswerer(config=self.answer_config)
+        self._state = self._derive(store)
         self._swap_lock = threading.Lock()
 
-    def _derive(self, snapshot: Snapshot) -> _State:
-        retriever = HybridRetriever(snapshot, self.embedder, config=self.retrieval_config)
-        return _State(snapshot, retriever, ExtractiveAnswerer(snapshot, config=self.answer_config))
+    def _derive(self, store: Store) -> _State:
+        retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)
+        return _State(store, retriever, SentenceScorer(store, config=self.answer_config),
+                      AnswerabilityCheck(store, config=self.answer_config))
 
     @classmethod
     def load(
@@ -103,44 +85,64 @@ class Assistant:
         progress: bool = False,
         retrieval: RetrievalConfig | None = None,
         answering: AnswerConfig | None = None,
+        answerer: Answerer | None = None,
+        store: Store | None = None,
     ) -> Assistant:
-        """Open the index at ``path`` (default ``index/``); build or update it first if needed."""
+        """Open the index at ``path`` (default ``index/``), building or updating it first if needed,
+        or serve ``store``; ``answerer`` replaces the extractive one."""
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
-        seeds_dir = Path(seeds) if seeds is not None else _corpus_of(index_dir)
+        seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
         embedder = Embedder(settings.model, progress=progress)
-        snapshot = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
-                              build=build, progress=progress)
-        return cls(snapshot, embedder, index_dir=index_dir, seeds_dir=seeds_dir, settings=settings,
-                   retrieval=retrieval, answering=answering)
+        if store is None:
+            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
+                               build=build, progress=progress)
+        return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
+                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer)
 
     def configured(
         self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None
     ) -> Assistant:
-        """Another assistant over the same index and model with other retrieval/answer settings.
+        """Another assistant over the same store and models with other retrieval/answer settings.
 
-        It shares the loaded parts (vectors, BM25, USE vectors, quotable sentences) instead of
-        deriving them again, so comparing configurations costs only the questions.
+        It shares the loaded parts (records, vectors, quotable sentences) instead of deriving them
+        again, so comparing configurations costs only the questions.
         """
         other = copy.copy(self)
         other.retrieval_config = retrieval or self.retrieval_config
         other.answer_config = answering or self.answer_config
         state = self._state
-        answerer = state.answerer if answering is None else ExtractiveAnswerer(state.snapshot, config=answering)
-        other._state = _State(state.snapshot, state.retriever.with_config(other.retrieval_config), answerer)
+        scorer, check = state.scorer, state.check
+        if answering is not None:
+            scorer, check = scorer.with_config(answering), AnswerabilityCheck(state.store, config=answering)
+            if self._own_answerer:
+                other.answerer = ExtractiveAnswerer(config=answering)
+        other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check)
         other._swap_lock = threading.Lock()
         return other
 
     @property
+    def store(self) -> Store:
+        """The store being served."""
+        return self._state.store
+
+    @property
     def articles(self) -> list[Article]:
         """The indexed articles, sorted by id."""
-        articles = self._state.snapshot.articles  # one state: a reload may swap it meanwhile
+        articles = self._state.store.articles  # one state: a reload may swap it meanwhile
         return [articles[k] for k in sorted(articles)]
 
     @property
     def manifest(self) -> dict:
-        """The manifest of the snapshot being served."""
-        return self._state.snapshot.manifest
+        """The manifest of the store being served."""
+        return dict(self._state.store.manifest)
+
+    def warm_up(self) -> None:
+        """Load the models now, so that the first question does not wait for them (no encoding)."""
+        for model in (self.embedder, self.second_encoder):
+            load = getattr(model, "load", None)
+            if load is not None:
+                load()
 
     def search(self, query: str, *, k: int = 10) -> list[Hit]:
         """The ``k`` best passages for a query, best first, each with its score."""
@@ -152,68 +154,20 @@ class Assistant:
         text, k = clean_question(question), check_k(k)
         state = self._state
         retrieval = state.retriever.retrieve(text, k=k)
-        answer = state.answerer.answer(retrieval)
-        return replace(answer, question=_without_surrogates(question))
+        answer = respond(retrieval, state.scorer, state.check, self.answerer)
+        return replace(answer, question=without_surrogates(question))
 
     def reload(self) -> bool:
-        """Switch to a newer snapshot if ``manifest.json`` changed; True if it switched.
+        """Switch to the store's newer version, if there is one; True if it switched.
 
-        The new state is loaded, derived and warmed up while ``ask`` keeps using the old one (it
-        takes no lock), then swapped in by one assignment. If anything fails (``StaleIndexError``,
+        The new state is loaded and derived while ``ask`` keeps using the old one (it takes no
+        lock), then swapped in by one assignment. If anything fails (``StaleIndexError``,
         ``CorruptIndexError``, …) the exception propagates and the old state stays in place.
         """
         with self._swap_lock:  # serializes reloads only
-            manifest = read_manifest(self.index_dir)
-            if manifest.get("snapshot") == self._state.snapshot.manifest.get("snapshot"):
+            newer = getattr(self._state.store, "newer", None)
+            store = newer(self.settings) if newer is not None else None
+            if store is None:
                 return False
-            check_fresh(manifest, self.settings, None)
-            state = self._derive(load_snapshot(self.index_dir, manifest))
-            _warm_up(state)
-            self._state = state
+            self._state = self._derive(store)
             return True
-
-
-_WARM_UP_QUESTION = "What did Germany offer?"
-
-
-def _warm_up(state: _State) -> None:
-    """Answer one question on a new state so its lazy parts (USE passage vectors) exist before it serves."""
-    state.answerer.answer(state.retriever.retrieve(_WARM_UP_QUESTION, k=1))
-
-
-def _corpus_of(index_dir: Path) -> Path:
-    """The corpus an index was built from (if that folder still exists), else the default."""
-    try:
-        recorded = Path(read_manifest(index_dir)["corpus"]["dir"])
-    except (IndexMissingError, CorruptIndexError, KeyError, TypeError):
-        return default_seeds_dir()
-    return recorded if recorded.is_dir() else default_seeds_dir()
-
-
-def open_index(
-    index_dir: Path,
-    *,
-    settings: Settings,
-    seeds_dir: Path | None,
-    embedder: Embedder,
-    build: bool = True,
-    progress: bool = False,
-) -> Snapshot:
-    """Load a fresh index, building or updating it first when it is missing, stale or damaged."""
-    try:
-        manifest = read_manifest(index_dir)
-        check_fresh(manifest, settings, seeds_dir)
-        return load_snapshot(index_dir, manifest)
-    except (IndexMissingError, StaleIndexError, CorruptIndexError):
-        if not build or seeds_dir is None:
-            raise
-    ingest(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress)
-    return load_snapshot(index_dir, read_manifest(index_dir))
-
-
-def ingest(
-    seeds_dir: Path, index_dir: Path, *, settings: Settings, embedder: Embedder,
-    rebuild: bool = False, progress: bool = False,
-) -> BuildReport:
-    """Build or update the index (a thin alias of ``build_index`` for API users)."""
-    return build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, rebuild=rebuild, progress=progress)

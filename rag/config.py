@@ -10,7 +10,7 @@ from typing import Any
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: BM25 and USE vectors stored with the snapshot
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

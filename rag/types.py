@@ -23,6 +23,34 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """Which articles may be searched: a date range (ISO days, inclusive) and/or outlets."""
+
+    since: str | None = None
+    until: str | None = None
+    sources: frozenset[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the filter excludes anything at all."""
+        return self.since is not None or self.until is not None or self.sources is not None
+
+    def admits(self, article: Article) -> bool:
+        """Whether the article passes (an undated article fails any date bound; outlets match case-insensitively)."""
+        day = (article.date or "")[:10]
+        if (self.since is not None or self.until is not None) and not day:
+            return False
+        if self.since is not None and day < self.since:
+            return False
+        if self.until is not None and day > self.until:
+            return False
+        if self.sources is not None:
+            wanted = {s.casefold() for s in self.sources}
+            return (article.source or "").casefold() in wanted
+        return True
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A passage of an article; ``body[start:end] == text`` for the article's body."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import launch
+from rag.ui import launch
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -65,16 +65,49 @@ def assistant():
     shutil.rmtree(index_dir, ignore_errors=True)
 
 
+class FakeUse:
+    """A stand-in second encoder (USE) for fast tests: the fake embedder under another name."""
+
+    name = "fake-use"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        return FakeEmbedder().encode_queries(texts) if texts else np.zeros((0, FakeEmbedder.dimension), np.float32)
+
+
+def make_store(articles, embedder=None, *, terms: bool = True):
+    """An in-memory store built by hand: one chunk per article; sentences and terms embedded."""
+    from rag.ingest.chunking import article_sentences
+    from rag.lang.text import terms as find_terms
+    from rag.store.base import IndexContent
+    from rag.store.bm25 import LexicalIndex
+    from rag.store.snapshot import FaissStore
+    from rag.types import Chunk
+
+    embedder = embedder or FakeEmbedder()
+    sentences = [s for a in articles for s in article_sentences(a)]
+    chunks = [Chunk(f"{a.id}#0", a.id, 0, a.body, 0, len(a.body)) for a in articles]
+    found = sorted(set().union(*(find_terms(f"{a.title}\n{a.body}") for a in articles))) if terms else []
+    vectors = {
+        "chunks": embedder.encode_passages([c.text for c in chunks]),
+        "sentences": embedder.encode_passages([s.text for s in sentences]),
+        "terms": embedder.encode_queries(found) if found else np.zeros((0, embedder.dimension), np.float32),
+    }
+    content = IndexContent({}, list(articles), chunks, sentences, found, vectors,
+                           LexicalIndex.fit([c.text for c in chunks]))
+    return FaissStore.from_content(content)
+
+
 @pytest.fixture(scope="session")
-def seeds_snapshot(tmp_path_factory):
-    """The shipped corpus indexed with the fake embedder (fast; read-only, shared by the modules)."""
+def seeds_store(tmp_path_factory):
+    """The shipped corpus indexed with the fake embedders (fast; read-only, shared by the modules)."""
     from rag.config import Settings
-    from rag.ingest import build_index
-    from rag.store import load_snapshot, read_manifest
+    from rag.ingest.build import build_index
+    from rag.store.snapshot import FaissStore
 
     index = tmp_path_factory.mktemp("fake-seeds-index")
-    build_index(SEEDS, index, settings=Settings(model="fake"), embedder=FakeEmbedder())
-    return load_snapshot(index, read_manifest(index))
+    build_index(SEEDS, index, settings=Settings(model="fake"), embedder=FakeEmbedder(), second_encoder=FakeUse())
+    return FaissStore.open(index)
 
 
 @contextlib.contextmanager

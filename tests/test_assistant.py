@@ -18,8 +18,8 @@ from conftest import SEEDS
 from rag import Answer, Assistant, Citation, Hit, IndexMissingError, InvalidQuestionError
 from rag.assistant import check_k, clean_question
 from rag.config import MAX_K, MAX_QUESTION_CHARS, Settings
-from rag.corpus import load_corpus
-from rag.store import MANIFEST
+from rag.ingest.corpus import load_corpus
+from rag.store.manifest import MANIFEST
 
 NEW_ARTICLE = (
     "date 2026-01-09 Von: Testagentur\n\n"
@@ -341,7 +341,7 @@ def test_stale_index_is_rebuilt_on_the_next_load(index_copy, seeds_copy):
 
 @pytest.mark.slow
 def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
-    from rag.assistant import ingest
+    from rag.ingest.build import build_index
 
     served = Assistant.load(index_copy, seeds=seeds_copy)
     before = served.manifest["snapshot"]
@@ -349,9 +349,69 @@ def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
     assert served.manifest["snapshot"] == before
     (seeds_copy / "005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     assert served.reload() is False  # the corpus changed, but nobody ingested it yet
-    report = ingest(seeds_copy, index_copy, settings=served.settings, embedder=served.embedder)
+    report = build_index(seeds_copy, index_copy, settings=served.settings, embedder=served.embedder)
     assert report.added == ["005_new"]
     assert served.reload() is True
     assert served.manifest["snapshot"] != before and served.manifest["counts"]["articles"] == 6
     assert "005_new" in {a.id for a in served.articles}
     assert served.reload() is False
+
+
+# --- composition: what a load does, and replacing stages by keyword ------------------------------
+
+
+class Refusing:
+    """An encoder that fails the test if anything is encoded."""
+
+    name = "refusing"
+    model_id = "fake"
+    dimension = 64
+
+    def __getattr__(self, name):
+        if name.startswith("encode"):
+            return lambda *a, **kw: pytest.fail(f"{name} was called during a warm load")
+        raise AttributeError(name)
+
+
+def test_a_warm_load_fits_nothing_and_encodes_nothing(seeds_copy, tmp_path, monkeypatch):
+    import bm25s
+
+    from conftest import FakeEmbedder, FakeUse
+    from rag.ingest.build import build_index
+
+    settings = Settings(model="fake")
+    build_index(seeds_copy, tmp_path / "idx", settings=settings, embedder=FakeEmbedder(), second_encoder=FakeUse())
+    monkeypatch.setattr("rag.assistant.Embedder", lambda model, progress=False: Refusing())
+    monkeypatch.setattr("rag.models.use.UseEncoder", lambda **kw: Refusing())
+    monkeypatch.setattr(bm25s.BM25, "index", lambda *a, **kw: pytest.fail("BM25 was fitted during a warm load"))
+    served = Assistant.load(tmp_path / "idx", seeds=seeds_copy, settings=settings)
+    assert len(served.articles) == 5 and served.store.tables() == {"chunks", "sentences", "use", "terms"}
+
+
+def test_stages_are_replaced_by_keyword_and_abstention_comes_before_the_answerer(seeds_store):
+    from conftest import FakeEmbedder, FakeUse
+    from rag.answer.base import AnswerConfig
+
+    calls = []
+
+    class Echo:
+        def answer(self, retrieval, candidates):
+            calls.append(retrieval.question)
+            return Answer(retrieval.question, "echo: " + candidates[0].sentence.text, language=retrieval.language)
+
+    lenient = AnswerConfig(abstain_below=0.0, check_entities=False)
+    served = Assistant(seeds_store, FakeEmbedder(), second_encoder=FakeUse(), settings=Settings(model="fake"),
+                       answering=lenient, answerer=Echo())
+    assert served.store is seeds_store
+    answer = served.ask("Was bietet Deutschland an?")
+    assert answer.text.startswith("echo: ") and calls == ["Was bietet Deutschland an?"]
+    strict = served.configured(answering=AnswerConfig(abstain_below=10.0))
+    refused = strict.ask("Was bietet Deutschland an?")
+    assert refused.abstained and "threshold" in refused.reason and len(calls) == 1  # the answerer never saw it
+    assert strict.answerer is served.answerer  # a replaced answerer survives reconfiguration
+
+
+def test_load_serves_a_given_store(seeds_store, tmp_path):
+    served = Assistant.load(tmp_path / "no-index-here", store=seeds_store, settings=Settings(model="fake"))
+    assert served.store is seeds_store and len(served.articles) == 5
+    assert not (tmp_path / "no-index-here").exists()

@@ -25,9 +25,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEEDS
-from rag.chunking import SEPARATORS, _split_spans, article_sentences, chunk_article, make_splitter
+from rag.ingest.chunking import SEPARATORS, _split_spans, article_sentences, chunk_article, make_splitter
 from rag.config import MAX_K, MAX_QUESTION_CHARS
-from rag.corpus import load_corpus, parse_article, read_article
+from rag.ingest.corpus import load_corpus, read_article
+from rag.ingest.textfile import parse_article
 from rag.errors import CorpusError, InvalidQuestionError
 from rag.types import Answer, Article, Hit
 
@@ -458,9 +459,9 @@ def test_repeated_text_gets_the_offsets_it_was_split_from(text, size, overlap, s
 
 
 def test_chunk_offsets_fall_back_to_text_lookup_if_the_splitter_works_differently(monkeypatch):
-    import rag.chunking
+    import rag.ingest.chunking
 
-    monkeypatch.setattr(rag.chunking, "_split_spans", lambda *args: [])  # as if the library changed
+    monkeypatch.setattr(rag.ingest.chunking, "_split_spans", lambda *args: [])  # as if the library changed
     text = "Gleicher Satz hier. " * 10
     chunks = chunk_article(Article("rep", "t", text), chunk_size=100, chunk_overlap=0)
     assert [(c.start, c.end) for c in chunks] == [(0, 99), (100, 199)]

@@ -1,0 +1,187 @@
+"""Can the corpus answer this question at all? Unknown names and missing answer types say no."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.base import AnswerConfig
+from rag.answer.evidence import ScoredSentence
+from rag.lang.countries import find_countries, mentioned_countries
+from rag.lang.nouns import common_nouns
+from rag.lang.text import fold
+from rag.retrieve.hybrid import Retrieval
+from rag.store.base import Store
+
+_QUANTITY = re.compile(
+    r"\b(how (many|much)|what (number|percentage|share|amount)|wie ?viele?|wieviele?|"
+    r"welche (zahl|anzahl|summe)|wie (groß|hoch|stark) (ist|war|sind|waren|soll|sollen)\b)",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(when|what date|which date|what day|which day|in which year|in what year|"
+    r"wann|an welchem (tag|datum)|welches datum|in welchem jahr|seit wann|bis wann)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
+    r"tausend|hunderte|tausende|million|millionen|milliarde|milliarden|dutzend|dutzende|prozent|hälfte|"
+    r"two|three|four|five|six|seven|eight|nine|ten|hundred|hundreds|thousand|thousands|million|billion|percent"
+)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b|\b\w*(tausend|hundert)(e|en)?\b", re.IGNORECASE)
+_MONTHS = (
+    r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december"
+)
+_WEEKDAYS = (
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_DATE_EXPR = re.compile(
+    rf"\b({_MONTHS}|{_WEEKDAYS}|(19|20)\d\d|gestern|heute|neujahr\w*|silvester|jahresende)\b|\b("
+    r"\d{1,2}\.\s?\d{1,2}\.(?!\d))",
+    re.IGNORECASE,
+)
+# Calendar numbers are no answer to "how many": "6. Januar", "15.12.2025", "von 1994", "Dezember 2025".
+_CALENDAR = re.compile(
+    rf"\b\d{{1,2}}\.\s?(?:{_MONTHS})\b|\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{2,4}})?|"
+    rf"\b(?:von|vom|seit|bis|im|in|ab|jahr|jahres|of|since|until|by|from|year|ende|anfang|mitte|{_MONTHS})\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+_WH = (r"(?:what|which|who|whom|whose|how|when|where|why|was|wer|wen|wem|wessen|wie|wieviele?|wann|wo|woher|"
+       r"wohin|womit|wofür|worüber|wozu|worum|wodurch|wovon|woran|worauf|warum|weshalb|wieso|welche[rsmn]?)")
+# The question's leading question words, coordinated ones included ("When and how many …?").
+_LEAD = re.compile(rf"^.*?\b{_WH}\b(?:\s*(?:,|and|und|or|oder)\s*{_WH}\b)*", re.IGNORECASE | re.DOTALL)
+
+
+def expected_type(question: str) -> str | None:
+    """``"quantity"`` or ``"date"`` when the question asks for one, else None.
+
+    Only the leading question words decide: in "Which action did Macron mention when …?" the
+    "when" joins two clauses and asks for no date.
+    """
+    lead = _LEAD.match(question)
+    end = lead.end() if lead else len(question)
+    for kind, pattern in (("quantity", _QUANTITY), ("date", _DATE)):
+        found = pattern.search(question)
+        if found and found.start() < end:
+            return kind
+    return None
+
+
+def satisfies(sentence: str, expected: str | None) -> bool:
+    """Whether a sentence can answer a question of the expected type."""
+    if expected == "quantity":
+        return bool(_NUMBER.search(_CALENDAR.sub(" ", sentence)))
+    if expected == "date":
+        return bool(_DATE_EXPR.search(sentence))
+    return True
+
+
+def transliterate(word: str) -> str:
+    """A rough German/English transliteration key: Lawrow ~ Lavrov, Selenskyj ~ Zelensky."""
+    w = fold(word)
+    for a, b in (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("z", "s"), ("c", "k"), ("j", "i"), ("ie", "i")):
+        w = w.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+class EntityChecker:
+    """Knows the corpus vocabulary; tells which question entities it never mentions.
+
+    ``countries`` (ISO codes the corpus names, see ``rag.countries``) turns on the check by name
+    for countries, whose embeddings are too close to one another to tell them apart.
+    ``common_nouns`` (see ``rag.nouns``) are never unknown in a German question: a German noun the
+    articles do not use ("Vorrang") is a choice of words, not a name they never mention. English
+    capitalizes only names, so there "Cup" in "World Cup" stays a name.
+    """
+
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
+                 min_ratio: float = 0.85, countries: frozenset[str] | None = None,
+                 common_nouns: frozenset[str] = frozenset()) -> None:
+        if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
+            raise ValueError("min_cosine and min_ratio must be in (0, 1]")
+        # Only names and nouns count as neighbours; acronyms match by spelling alone (their
+        # embeddings are noisy neighbours of any name).
+        names = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
+        self.vectors = vectors[names] if len(vectors) else vectors
+        self.min_cosine, self.min_ratio = min_cosine, min_ratio
+        self._folded = {fold(t) for t in terms}
+        self._keys = sorted({transliterate(t) for t in terms})
+        self.countries = countries
+        self.common_nouns = common_nouns
+
+    def known(self, entity: str, vector: np.ndarray | None) -> bool:
+        """True if the corpus mentions the entity: same spelling, a transliteration, or a translation."""
+        if fold(entity) in self._folded:
+            return True
+        key = transliterate(entity)
+        if difflib.get_close_matches(key, self._keys, n=1, cutoff=self.min_ratio):
+            return True
+        if vector is None or not len(self.vectors):
+            return False
+        return float(np.max(self.vectors @ vector)) >= self.min_cosine
+
+    def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "",
+                language: str = "en") -> list[str]:
+        """The entities (and countries named in the question) that the corpus never mentions."""
+        nouns = self.common_nouns if language == "de" else frozenset()
+        missing: list[str] = []
+        decided: set[str] = set()
+        if self.countries is not None:
+            for mention in find_countries(question):
+                folded = {fold(w) for w in mention.text.split()}  # the name's words, as find_countries joined them
+                if not folded <= self._folded and not mention.codes & self.countries:
+                    missing.append(mention.text)
+                decided |= folded
+        return missing + [e for e, v in entities.items()
+                          if fold(e) not in decided and e not in nouns and not self.known(e, v)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the articles answer: ``reason`` says why not ("" if they do); ``candidates`` may be quoted."""
+
+    reason: str
+    candidates: tuple[ScoredSentence, ...]
+
+
+class AnswerabilityCheck:
+    """The step before any answerer: unknown names, a missing answer type, or no close sentence mean "not in the articles"."""
+
+    def __init__(self, store: Store, *, config: AnswerConfig | None = None) -> None:
+        self.config = config or AnswerConfig()
+        self.entities = EntityChecker(
+            store.terms, store.vectors("terms"), min_cosine=self.config.entity_cosine,
+            countries=mentioned_countries([f"{a.title}\n{a.body}" for a in store.articles.values()]),
+            common_nouns=common_nouns(),
+        )
+
+    def check(self, retrieval: Retrieval, ranked: Sequence[ScoredSentence]) -> Verdict:
+        """The verdict on a retrieval whose candidate sentences are ``ranked`` best first."""
+        cfg = self.config
+        reason = ""
+        if cfg.check_entities:
+            unknown = self.entities.unknown(retrieval.entities, question=retrieval.question, language=retrieval.language)
+            if unknown:
+                reason = "the articles never mention " + ", ".join(unknown)
+        usable = list(ranked)
+        if cfg.check_answer_type and not retrieval.parts:  # compound questions: checked per part by the answerer
+            wanted = expected_type(retrieval.question)
+            typed = [c for c in ranked if satisfies(c.sentence.text, wanted)]
+            if not typed and not reason:
+                reason = f"no retrieved sentence contains the kind of answer asked for ({wanted})"
+            elif typed and typed[0].score < ranked[0].score - cfg.typed_gap and not reason:
+                reason = f"the sentences that best match the question give no {wanted}"
+            usable = typed
+        if not reason and not usable:
+            reason = "no passage was retrieved"
+        elif not reason and usable[0].score < cfg.abstain_below:
+            reason = f"best sentence score {usable[0].score:.3f} is below the abstention threshold"
+        return Verdict(reason, tuple(usable))

@@ -1,0 +1,1 @@
+"""Evaluate: gold question files, pure metrics, a runner over any assistant, and reports."""

@@ -1,0 +1,99 @@
+"""``rag eval`` / ``python -m rag.evaluate.cli``: score the assistant on a gold question file.
+
+Metrics (answerable questions unless noted): Recall@k = share of questions with a passage
+containing an evidence span in the top k; MRR; nDCG@10 (binary gains); KeyFact = share of
+answers containing every key fact; CitP/CitR = citation precision/recall; AbstP/AbstR =
+precision/recall of abstaining on unanswerable questions (all questions); FalseAbst = share of
+answerable questions abstained on; p50/p95 = latency of ``ask()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rag.config import default_index_dir, default_seeds_dir
+from rag.errors import RagError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of the evaluation command."""
+    from rag.evaluate.gold import default_gold_path
+
+    p = argparse.ArgumentParser(prog="rag eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--gold", type=Path, default=default_gold_path(), help="gold JSONL file (default: %(default)s)")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="test", help="which split to score (default: test)")
+    p.add_argument("--k", type=int, default=5, help="passages the answerer reads (default 5)")
+    p.add_argument("--compare", action="store_true", help="also evaluate the retrieval variants side by side")
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    p.add_argument("--out", type=Path, default=Path("eval/results"), help="folder for the Markdown report and chart")
+    p.add_argument("--no-report", action="store_true", help="do not write the report files")
+    p.add_argument("--index", type=Path, default=default_index_dir())
+    p.add_argument("--seeds", type=Path, default=default_seeds_dir())
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation; print a table (or JSON) and write the report."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.assistant import Assistant
+    from rag.evaluate.runner import breakdown, evaluate, failures
+    from rag.evaluate.gold import load_gold
+    from rag.evaluate.report import markdown_report, recall_chart, text_table
+    from rag.retrieve.hybrid import retriever_variants
+
+    items = [i for i in load_gold(args.gold) if args.split == "all" or i.split == args.split]
+    if not items:
+        raise RagError(f"{args.gold} has no questions in split {args.split!r}; use --split all.")
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json)
+    configs = {"default": assistant}
+    if args.compare:
+        configs.update({name: assistant.configured(retrieval=cfg) for name, cfg in retriever_variants().items()})
+    tables, all_failures = {}, []
+    bar = tqdm(total=len(items) * len(configs), desc="evaluating", unit="q", disable=args.json, file=sys.stderr)
+    for name, configured in configs.items():
+        bar.set_postfix_str(name)
+        results = evaluate(configured, items, k=args.k, on_item=lambda _r: bar.update())
+        tables[name] = breakdown(results)
+        if name == "default":
+            all_failures = failures(results)
+    bar.close()
+    details = {
+        "gold file": str(args.gold), "split": args.split, "questions": len(items), "k": args.k,
+        "model": assistant.settings.model, "chunking": assistant.settings.chunking(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if args.json:
+        print(json.dumps({"details": details, "results": tables, "failures": all_failures}, ensure_ascii=False, indent=2))
+    else:
+        print(text_table(tables))
+    if not args.no_report:
+        args.out.mkdir(parents=True, exist_ok=True)
+        chart = recall_chart(tables, args.out / f"recall_{args.split}.png")
+        report = markdown_report(tables, title=f"Evaluation ({args.split} split)", details=details,
+                                 failures=all_failures, chart=chart)
+        path = args.out / f"report_{args.split}.md"
+        path.write_text(report, encoding="utf-8")
+        (args.out / f"results_{args.split}.json").write_text(
+            json.dumps({"details": details, "results": tables, "failures": all_failures}, ensure_ascii=False, indent=2),
+            encoding="utf-8")
+        if not args.json:
+            print(f"\nReport: {path}  Chart: {chart}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Is an index up to date with its corpus folder and settings? Open it, building or updating it first if not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+from rag.errors import CorruptIndexError, IndexMissingError, StaleIndexError
+from rag.ingest.build import build_index
+from rag.ingest.corpus import corpus_hashes
+from rag.models.base import PassageEncoder
+from rag.store.manifest import manifest_mismatch, read_manifest
+from rag.store.snapshot import FaissStore
+
+
+def corpus_changes(manifest: dict[str, Any], seeds_dir: Path) -> list[str]:
+    """Human-readable differences between the indexed corpus and the folder now."""
+    before: dict[str, str] = manifest.get("corpus", {}).get("files", {})
+    now = corpus_hashes(seeds_dir)
+    changes = [f"added {n}" for n in sorted(now.keys() - before.keys())]
+    changes += [f"removed {n}" for n in sorted(before.keys() - now.keys())]
+    changes += [f"changed {n}" for n in sorted(now.keys() & before.keys()) if now[n] != before[n]]
+    return changes
+
+
+def check_fresh(manifest: dict[str, Any], settings: Settings, seeds_dir: Path | None) -> None:
+    """Raise ``StaleIndexError`` if the index does not match the settings or the corpus folder."""
+    reason = manifest_mismatch(manifest, settings)
+    if reason is None and seeds_dir is not None:
+        changes = corpus_changes(manifest, seeds_dir)
+        if changes:
+            reason = "corpus changed since the index was built: " + ", ".join(changes[:10])
+    if reason:
+        raise StaleIndexError(f"Stale index ({reason}); run `rag ingest` to update it.")
+
+
+def corpus_of(index_dir: Path, default: Path) -> Path:
+    """The corpus folder an index was built from (if that folder still exists), else ``default``."""
+    try:
+        recorded = Path(read_manifest(index_dir)["corpus"]["dir"])
+    except (IndexMissingError, CorruptIndexError, KeyError, TypeError):
+        return default
+    return recorded if recorded.is_dir() else default
+
+
+def open_index(
+    index_dir: Path, *, settings: Settings, seeds_dir: Path | None, embedder: PassageEncoder,
+    build: bool = True, progress: bool = False,
+) -> FaissStore:
+    """Open a fresh index, building or updating it first when it is missing, stale or damaged."""
+    try:
+        manifest = read_manifest(index_dir)
+        check_fresh(manifest, settings, seeds_dir)
+        return FaissStore.open(index_dir, manifest)
+    except (IndexMissingError, StaleIndexError, CorruptIndexError):
+        if not build or seeds_dir is None:
+            raise
+    build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress)
+    return FaissStore.open(index_dir)

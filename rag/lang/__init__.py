@@ -1,0 +1,1 @@
+"""Language knowledge every stage shares: sentences and words, lexical tokens, country names, German nouns."""

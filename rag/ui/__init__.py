@@ -1,0 +1,1 @@
+"""UI: the ``rag`` command line and the Gradio web chat (app builder, views, index watcher)."""

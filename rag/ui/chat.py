@@ -1,0 +1,234 @@
+"""The web chat (Gradio): ``rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--seeds DIR]``.
+
+While it serves, it follows the index: after ``rag ingest`` (in any process) it switches to the new
+snapshot within ``--reload-interval`` seconds plus the load time, answering from the old one meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+
+import gradio as gr
+
+from rag.answer.followup import rewrite_followup
+from rag.errors import InvalidQuestionError
+from rag.retrieve.query import clean_question
+from rag.types import Answer, Article
+from rag.ui.views import (
+    CORPUS_HEADERS,
+    CSS,
+    corpus_rows,
+    render_answer,
+    render_error,
+    render_user,
+)
+log = logging.getLogger("rag.app")
+
+Messages = list[dict[str, Any]]
+EXAMPLES = [
+    "What did Germany offer?",
+    "Was hat Deutschland angeboten?",
+    "Who will lead the ceasefire monitoring?",
+    "Wer soll den Waffenstillstand überwachen?",
+    "What did Britain offer?",
+    "Welche Rolle spielen die USA?",
+]
+INTERNAL_ERROR = "Sorry, something went wrong while answering. The error was logged; please try again."
+DEFAULT_K = 5
+MAX_SLIDER_K = 10
+CONCURRENCY = 2  # two CPU cores: two questions in flight, the rest wait in Gradio's queue
+QUEUE_SIZE = 64  # at ~1 s per question, 64 waiting is ~30 s; beyond that a client gets "Queue is full"
+RELOAD_INTERVAL = 2.0  # seconds between checks of the index's manifest.json
+FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
+THEME = gr.themes.Soft(primary_hue="indigo", font=FONTS, font_mono=("ui-monospace", "monospace"))
+
+
+class AssistantLike(Protocol):
+    """What the app needs from ``rag.Assistant``."""
+
+    @property
+    def articles(self) -> list[Article]: ...
+
+    def ask(self, question: str, *, k: int = 5) -> Answer: ...
+
+
+def as_k(k: object) -> object:
+    """Turn a slider/JSON number like 5.0 into 5; anything else is passed on for the API to reject."""
+    if isinstance(k, float) and k.is_integer():
+        return int(k)
+    return k
+
+
+def accept(message: str | None, messages: Messages | None) -> tuple[str, Messages, str]:
+    """Show the typed question in the chat and clear the box; blank input changes nothing."""
+    messages = list(messages or [])
+    text = message if isinstance(message, str) else ""
+    if not text.strip():
+        return "", messages, ""
+    return "", [*messages, {"role": "user", "content": render_user(text)}], text
+
+
+def respond(
+    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object
+) -> tuple[Messages, list[str], str]:
+    """Answer the pending question (rewritten if it is a follow-up); errors become chat messages."""
+    messages, history = list(messages or []), list(history or [])
+    if not pending or not pending.strip():
+        return messages, history, ""
+    question = pending
+    try:
+        typed = clean_question(pending)  # a too-long question is refused before any other work
+        question = rewrite_followup(typed, history)
+        answer = assistant.ask(question, k=as_k(k))  # type: ignore[arg-type]
+    except InvalidQuestionError as exc:
+        content = render_error(str(exc))
+    except Exception:
+        log.exception("answering %r failed", question[:200])
+        content = render_error(INTERNAL_ERROR)
+    else:
+        shown = question if question != typed else None
+        content = render_answer(answer, interpreted=shown)
+        history.append(question)
+    return [*messages, {"role": "assistant", "content": content}], history, ""
+
+
+def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K) -> dict[str, Any]:
+    """One question without conversation, for programmatic use: the answer as a JSON-ready dict."""
+    try:
+        return assistant.ask(question, k=as_k(k)).to_dict()  # type: ignore[arg-type]
+    except InvalidQuestionError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+    except Exception:
+        log.exception("API question %r failed", str(question)[:200])
+        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
+
+
+def _example(sample: object) -> str:
+    """The question of a clicked example (Gradio passes the sample row)."""
+    if isinstance(sample, (list, tuple)):
+        return str(sample[0]) if sample else ""
+    return str(sample or "")
+
+
+def header_html(articles: list[Article]) -> str:
+    """The page header, which names the number of indexed articles."""
+    return (
+        '<div class="rag-header"><h1>Nachrichten-RAG</h1><p>Ask in English or German about '
+        f"{len(articles)} German news articles about the Paris summit on security guarantees for Ukraine. "
+        "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
+    )
+
+
+def build_app(assistant: AssistantLike) -> gr.Blocks:
+    """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
+    articles = assistant.articles
+
+    def answer(pending: str, messages: Messages | None, history: list[str] | None,
+               k: object) -> tuple[Messages, list[str], str]:
+        """The chat step: answer the pending question with this assistant."""
+        return respond(assistant, pending, messages, history, k)
+
+    with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
+        header = gr.HTML(header_html(articles))
+        chatbot = gr.Chatbot(
+            show_label=False, elem_id="rag-chat", height="68vh", min_height=420, latex_delimiters=[],
+            feedback_options=None, buttons=["copy"], placeholder="Ask a question, or click one of the examples below.",
+        )
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(
+                show_label=False, placeholder="Ask a question in English or German … (Enter to send)",
+                scale=8, lines=1, max_lines=4, autofocus=True, elem_id="rag-question",
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="rag-send")
+            clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=110, elem_id="rag-clear")
+        examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Examples", elem_id="rag-examples")
+        with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
+            k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
+                          info="How many passages are retrieved and may be cited.")
+            corpus = gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
+                                  interactive=False, wrap=True, elem_id="rag-corpus",
+                                  column_widths=["11%", "14%", "48%", "7%", "20%"])
+        pending = gr.State("")
+        history = gr.State([])
+
+        private: dict[str, Any] = {"api_visibility": "private"}
+
+        def current() -> tuple[str, list[list[str | int]]]:
+            """Header and corpus table of the index served now (it may have been reloaded)."""
+            served = assistant.articles
+            return header_html(served), corpus_rows(served)
+
+        demo.load(current, None, [header, corpus], queue=False, **private)
+        for event in (box.submit, send.click):
+            event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
+                answer, [pending, chatbot, history, k], [chatbot, history, pending], **private
+            )
+        examples.click(lambda s, m: accept(_example(s), m), [examples, chatbot], [box, chatbot, pending],
+                       queue=False, **private).then(answer, [pending, chatbot, history, k],
+                                                     [chatbot, history, pending], **private)
+        clear.click(lambda: ([], [], "", ""), None, [chatbot, history, pending, box], queue=False, **private)
+        chatbot.clear(lambda: ([], ""), None, [history, pending], queue=False, **private)
+
+        def ask(question: str, k: float = DEFAULT_K) -> dict[str, Any]:
+            """Answer one question from the k best passages; returns the answer dict (text, citations, …)."""
+            return ask_api(assistant, question, k)
+
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="rag serve", description="Serve the Nachrichten-RAG web chat.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
+    parser.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: the project's seeds/)")
+    parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
+                        help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
+    parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
+                        help=f"questions that may wait for a worker; more get 'Queue is full' (default {QUEUE_SIZE})")
+    args = parser.parse_args(argv)
+    if args.reload_interval < 0 or args.queue_size < 1:
+        parser.error("--reload-interval must be >= 0 and --queue-size >= 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load the model and index once, then serve the chat until interrupted."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)
+    logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
+    from rag.assistant import Assistant
+    from rag.config import default_seeds_dir
+    from rag.ui.watch import IndexWatcher
+
+    print("Loading the model and index …", flush=True)
+    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True)
+    assistant.warm_up()
+    print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
+    demo = build_app(assistant)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=args.queue_size)
+    watcher = IndexWatcher(assistant, interval=args.reload_interval) if args.reload_interval > 0 else None
+    _, local_url, _ = demo.launch(
+        server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, ssr_mode=False,
+        css=CSS, theme=THEME, footer_links=["api"],
+    )
+    if watcher is not None:
+        watcher.start()
+    print(f"Nachrichten-RAG is serving at {local_url}", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    finally:
+        if watcher is not None:
+            watcher.stop()
+
+
+if __name__ == "__main__":
+    main()

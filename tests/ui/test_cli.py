@@ -1,0 +1,174 @@
+"""The ``rag`` command line: ingest, ask (human and JSON), search, articles, and error exits."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+from rag.ui import cli
+from rag.ui.cli import main
+from rag.ingest.corpus import load_corpus
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "What did Germany offer?"
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory) -> Path:
+    """An index built by ``rag ingest`` into a fresh folder (shared by the tests of this module)."""
+    index = tmp_path_factory.mktemp("cli") / "index"
+    code = main(["ingest", "--index", str(index), "--seeds", str(SEEDS)])
+    assert code == 0
+    return index
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()  # drop anything printed before
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_builds_an_index(cli_index, capsys):
+    manifest = json.loads((cli_index / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["articles"] == 5
+    # a second ingest is an incremental update that re-embeds nothing
+    code, out, err = run(capsys, "ingest", "--index", str(cli_index), "--seeds", str(SEEDS))
+    assert code == 0, err
+    assert re.search(rf"Index at .*\(incremental update, [\d.]+ s\): 5 articles, {manifest['counts']['chunks']} "
+                     rf"passages, {manifest['counts']['sentences']} sentences; embedded 0 texts and 0 vocabulary terms\.",
+                     out), out
+
+
+def test_ask_json(cli_index, capsys):
+    code, out, err = run(capsys, "ask", QUESTION, "--index", str(cli_index), "--seeds", str(SEEDS), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["question"] == QUESTION
+    assert isinstance(data["text"], str) and data["text"]
+    assert data["abstained"] is False
+    assert data["citations"] and len(data["hits"]) == 5
+    for n, c in enumerate(data["citations"], start=1):
+        assert c["number"] == n and f"[{n}]" in data["text"]
+        assert {"text", "quote", "article_id", "title", "source", "date", "score"} <= set(c)
+        assert c["quote"] in c["text"]
+
+
+def test_ask_prints_numbered_sources_with_outlet_and_date(cli_index, capsys):
+    code, out, err = run(capsys, "ask", QUESTION, "--index", str(cli_index), "--seeds", str(SEEDS), "--json")
+    assert code == 0, err
+    citations = json.loads(out)["citations"]
+    code, out, err = run(capsys, "ask", QUESTION, "--index", str(cli_index), "--seeds", str(SEEDS))
+    assert code == 0, err
+    text, _, sources = out.partition("\nSources:\n")
+    assert sources, out
+    assert "[1]" in text
+    for c in citations:
+        line = (f"  [{c['number']}] {c['title']} — {c['source'] or 'unknown outlet'}, "
+                f"{c['date'] or 'undated'} ({c['article_id']})")
+        assert line in sources.splitlines()
+        assert f"„{c['quote']}“" in sources
+    # at least one source names a real outlet and date
+    assert re.search(r"^  \[\d+\] .+ — (?!unknown outlet).+, \d{4}-\d{2}-\d{2} \(", sources, re.MULTILINE), sources
+
+
+def test_ask_abstention_lists_the_closest_passages(cli_index, capsys):
+    code, out, err = run(capsys, "ask", "What did China offer?", "--index", str(cli_index), "--seeds", str(SEEDS))
+    assert code == 0, err
+    assert "don't say" in out
+    assert "\nClosest passages:\n" in out and "Sources:" not in out
+    assert re.search(r"^  1\. .+, (\d{4}-\d{2}-\d{2}|undated): ", out, re.MULTILINE)
+
+
+def test_search(cli_index, capsys):
+    code, out, err = run(capsys, "search", "Waffenstillstand Überwachung", "--k", "4", "--index", str(cli_index),
+                         "--seeds", str(SEEDS))
+    assert code == 0, err
+    ranked = re.findall(r"^ ?(\d+)\. (\d\.\d{4})  (\S+)  (.+), (\d{4}-\d{2}-\d{2}|undated)$", out, re.MULTILINE)
+    assert [int(r[0]) for r in ranked] == [1, 2, 3, 4], out
+    scores = [float(r[1]) for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+    code, out, err = run(capsys, "search", "Waffenstillstand Überwachung", "--k", "4", "--index", str(cli_index),
+                         "--seeds", str(SEEDS), "--json")
+    assert code == 0, err
+    hits = json.loads(out)
+    assert [h["id"] for h in hits] == [r[2] for r in ranked]
+
+
+def test_articles(cli_index, capsys):
+    code, out, err = run(capsys, "articles", "--index", str(cli_index), "--seeds", str(SEEDS))
+    assert code == 0, err
+    lines = out.splitlines()
+    articles = sorted(load_corpus(SEEDS).articles, key=lambda a: a.id)
+    assert len(lines) == len(articles) == 5
+    for line, a in zip(lines, articles):
+        assert line.startswith(a.id)
+        assert (a.date or "undated") in line and (a.source or "unknown outlet") in line
+        assert line.rstrip().endswith(a.title)
+    assert sum(bool(re.search(r"\d{4}-\d{2}-\d{2}", line)) for line in lines) >= 2
+
+
+@pytest.mark.parametrize("argv", [["ask", ""], ["ask", "   "], ["search", ""], ["ask", "Waffenstillstand", "--k", "0"],
+                                  ["search", "Waffenstillstand", "--k", "51"]])
+def test_invalid_input_exits_2_with_a_message(cli_index, capsys, argv):
+    code, out, err = run(capsys, *argv, "--index", str(cli_index), "--seeds", str(SEEDS))
+    assert code == 2
+    assert err.startswith("error: ") and out == ""
+
+
+def _ask_empty_in_a_subprocess(index: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "", "--index", str(index), "--seeds", str(SEEDS)],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=False,
+    )
+
+
+def test_empty_question_in_a_subprocess_has_no_traceback(cli_index):
+    proc = _ask_empty_in_a_subprocess(cli_index)
+    assert proc.returncode == 2
+    assert "error: The question is empty" in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("error: ")
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_error_output_is_only_the_error_message(cli_index):
+    proc = _ask_empty_in_a_subprocess(cli_index)
+    assert proc.stderr == "error: The question is empty: type a question about the articles.\n"
+
+
+@pytest.mark.parametrize("argv, key, expected", [
+    (["serve", "--port", "7861"], "serve_args", ["--port", "7861"]),
+    (["serve", "--host", "0.0.0.0", "--port", "1"], "serve_args", ["--host", "0.0.0.0", "--port", "1"]),
+    (["eval", "--compare", "--split", "dev"], "eval_args", ["--compare", "--split", "dev"]),
+    (["eval", "--help"], "eval_args", ["--help"]),
+])
+def test_serve_and_eval_pass_their_options_on_in_order(monkeypatch, argv, key, expected):
+    seen = {}
+    monkeypatch.setattr(cli, "cmd_serve", lambda args: seen.setdefault("args", args.serve_args) and 0)
+    monkeypatch.setattr(cli, "cmd_eval", lambda args: seen.setdefault("args", args.eval_args) and 0)
+    assert cli.main(argv) == 0
+    assert seen["args"] == expected
+
+
+def test_unknown_option_of_a_normal_command_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["articles", "--bogus"])
+    assert exc.value.code == 2
+    assert "--bogus" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["-m", "rag", "serve", "--help"], [str(ROOT / "app.py"), "--help"]])
+def test_serve_help_names_rag_serve_from_the_package_and_the_app_shim(argv):
+    done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=120, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: rag serve") and "--port" in done.stdout and "--reload-interval" in done.stdout
