@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.answer.answerability import AnswerabilityCheck
-from rag.answer.base import AnswerConfig, Answerer, respond
+from rag.answer.base import AnswerConfig, Answerer, abstention, respond
 from rag.answer.evidence import SentenceScorer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.generative import GenerativeAnswerer
+from rag.errors import InvalidQuestionError
+from rag.lang.nouns import ordinary_word
+from rag.models.chat import ChatModel
 from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
@@ -25,6 +30,7 @@ from rag.store.base import Store
 from rag.types import Answer, Article, Hit
 
 __all__ = ["Assistant", "check_k", "clean_question"]
+MODES = ("auto", "generate", "extract")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Assistant:
         answering: AnswerConfig | None = None,
         answerer: Answerer | None = None,
         second_encoder: TextEncoder | None = None,
+        llm: ChatModel | None = None,
     ) -> None:
         if second_encoder is None:
             from rag.models.use import UseEncoder
@@ -66,8 +73,16 @@ class Assistant:
         self.answer_config = answering or AnswerConfig()
         self._own_answerer = answerer is None
         self.answerer: Answerer = answerer or ExtractiveAnswerer(config=self.answer_config)
+        self.llm = llm
+        self.generator = self._generator()
         self._state = self._derive(store)
         self._swap_lock = threading.Lock()
+
+    def _generator(self) -> GenerativeAnswerer | None:
+        if self.llm is None:
+            return None
+        return GenerativeAnswerer(self.llm, self.embedder, extractive=ExtractiveAnswerer(config=self.answer_config),
+                                  ordinary=ordinary_word)
 
     def _derive(self, store: Store) -> _State:
         retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)
@@ -87,9 +102,10 @@ class Assistant:
         answering: AnswerConfig | None = None,
         answerer: Answerer | None = None,
         store: Store | None = None,
+        llm: ChatModel | None = None,
     ) -> Assistant:
         """Open the index at ``path`` (default ``index/``), building or updating it first if needed,
-        or serve ``store``; ``answerer`` replaces the extractive one."""
+        or serve ``store``; ``answerer`` replaces the extractive one; ``llm`` writes generated answers."""
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
         seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
@@ -98,7 +114,7 @@ class Assistant:
             store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
                                build=build, progress=progress)
         return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
-                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer)
+                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer, llm=llm)
 
     def configured(
         self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None
@@ -117,6 +133,7 @@ class Assistant:
             scorer, check = scorer.with_config(answering), AnswerabilityCheck(state.store, config=answering)
             if self._own_answerer:
                 other.answerer = ExtractiveAnswerer(config=answering)
+            other.generator = other._generator()
         other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check)
         other._swap_lock = threading.Lock()
         return other
@@ -149,13 +166,41 @@ class Assistant:
         text, k = clean_question(query), check_k(k)
         return list(self._state.retriever.retrieve(text, k=k).hits)
 
-    def ask(self, question: str, *, k: int = 5) -> Answer:
-        """Answer a question from the ``k`` best passages, with citations, or abstain."""
+    def ask(self, question: str, *, k: int = 5, mode: str = "auto") -> Answer:
+        """Answer a question from the ``k`` best passages, with citations, or abstain.
+
+        ``mode``: ``"extract"`` quotes the articles; ``"generate"`` has the language model write the
+        answer in the question's language (each sentence checked against its citation); ``"auto"``
+        generates when a language model is configured.
+        """
+        final = None
+        for event in self.ask_stream(question, k=k, mode=mode):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def ask_stream(self, question: str, *, k: int = 5, mode: str = "auto") -> Iterator[str | Answer]:
+        """Like ``ask``, but yields each checked sentence of a generated answer as it is written, then the ``Answer``."""
         text, k = clean_question(question), check_k(k)
+        if mode not in MODES:
+            raise InvalidQuestionError(f"mode must be one of {', '.join(MODES)}, got {mode!r}.")
+        if mode == "generate" and self.generator is None:
+            raise InvalidQuestionError("No language model is configured: set RAG_LLM (local, or an OpenAI-compatible "
+                                       "URL) or ask with mode='extract'.")
         state = self._state
         retrieval = state.retriever.retrieve(text, k=k)
-        answer = respond(retrieval, state.scorer, state.check, self.answerer)
-        return replace(answer, question=without_surrogates(question))
+        writer = self.generator if mode != "extract" and self.generator is not None else None
+        if writer is None:
+            answer = respond(retrieval, state.scorer, state.check, self.answerer)
+            yield replace(answer, question=without_surrogates(question))
+            return
+        verdict = state.check.check(retrieval, state.scorer.score(retrieval))
+        if verdict.reason:
+            yield replace(abstention(retrieval, verdict.reason), question=without_surrogates(question))
+            return
+        for event in writer.stream(retrieval, verdict.candidates):
+            yield replace(event, question=without_surrogates(question)) if isinstance(event, Answer) else event
 
     def reload(self) -> bool:
         """Switch to the store's newer version, if there is one; True if it switched.

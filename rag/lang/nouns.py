@@ -39,3 +39,8 @@ def common_nouns() -> frozenset[str]:
         reader = csv.reader(handle)
         header = next(reader)
         return common_forms(reader, header)
+
+
+def ordinary_word(word: str, language: str) -> bool:
+    """Whether a capitalized word in a sentence of ``language`` is an ordinary word, not a name (a German common noun)."""
+    return language == "de" and word in common_nouns()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import gradio as gr
@@ -23,6 +24,7 @@ from rag.ui.views import (
     corpus_rows,
     render_answer,
     render_error,
+    render_partial,
     render_user,
 )
 log = logging.getLogger("rag.app")
@@ -55,6 +57,10 @@ class AssistantLike(Protocol):
     def ask(self, question: str, *, k: int = 5) -> Answer: ...
 
 
+MODE_CHOICES = [("Written by the language model, checked against the sources", "generate"),
+                ("Quoted from the articles", "extract")]
+
+
 def as_k(k: object) -> object:
     """Turn a slider/JSON number like 5.0 into 5; anything else is passed on for the API to reject."""
     if isinstance(k, float) and k.is_integer():
@@ -72,27 +78,49 @@ def accept(message: str | None, messages: Messages | None) -> tuple[str, Message
 
 
 def respond(
-    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object
+    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
+    mode: str = "auto",
 ) -> tuple[Messages, list[str], str]:
     """Answer the pending question (rewritten if it is a follow-up); errors become chat messages."""
+    last = (list(messages or []), list(history or []), "")
+    for last in respond_stream(assistant, pending, messages, history, k, mode):
+        pass
+    return last
+
+
+def respond_stream(
+    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
+    mode: str = "auto",
+) -> Iterator[tuple[Messages, list[str], str]]:
+    """Like ``respond``, showing each checked sentence of a generated answer as it is written."""
     messages, history = list(messages or []), list(history or [])
     if not pending or not pending.strip():
-        return messages, history, ""
+        yield messages, history, ""
+        return
     question = pending
     try:
         typed = clean_question(pending)  # a too-long question is refused before any other work
         question = rewrite_followup(typed, history)
-        answer = assistant.ask(question, k=as_k(k))  # type: ignore[arg-type]
+        shown = question if question != typed else None
+        stream = getattr(assistant, "ask_stream", None)
+        events = stream(question, k=as_k(k), mode=mode) if stream else [assistant.ask(question, k=as_k(k))]  # type: ignore[arg-type]
+        sentences: list[str] = []
+        answer = None
+        for event in events:
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                sentences.append(event)
+                yield [*messages, {"role": "assistant", "content": render_partial(sentences, interpreted=shown)}], history, ""
     except InvalidQuestionError as exc:
         content = render_error(str(exc))
     except Exception:
         log.exception("answering %r failed", question[:200])
         content = render_error(INTERNAL_ERROR)
     else:
-        shown = question if question != typed else None
-        content = render_answer(answer, interpreted=shown)
+        content = render_answer(answer, interpreted=shown)  # type: ignore[arg-type]
         history.append(question)
-    return [*messages, {"role": "assistant", "content": content}], history, ""
+    yield [*messages, {"role": "assistant", "content": content}], history, ""
 
 
 def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K) -> dict[str, Any]:
@@ -127,9 +155,9 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
     articles = assistant.articles
 
     def answer(pending: str, messages: Messages | None, history: list[str] | None,
-               k: object) -> tuple[Messages, list[str], str]:
-        """The chat step: answer the pending question with this assistant."""
-        return respond(assistant, pending, messages, history, k)
+               k: object, mode: str) -> Iterator[tuple[Messages, list[str], str]]:
+        """The chat step: answer the pending question with this assistant, streaming a generated answer."""
+        yield from respond_stream(assistant, pending, messages, history, k, mode)
 
     with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(articles))
@@ -148,6 +176,9 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
                           info="How many passages are retrieved and may be cited.")
+            writes = getattr(assistant, "generator", None) is not None
+            mode = gr.Radio(MODE_CHOICES, value="generate" if writes else "extract", label="Answers",
+                            visible=writes, elem_id="rag-mode")
             corpus = gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
                                   interactive=False, wrap=True, elem_id="rag-corpus",
                                   column_widths=["11%", "14%", "48%", "7%", "20%"])
@@ -164,10 +195,10 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         demo.load(current, None, [header, corpus], queue=False, **private)
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
-                answer, [pending, chatbot, history, k], [chatbot, history, pending], **private
+                answer, [pending, chatbot, history, k, mode], [chatbot, history, pending], **private
             )
         examples.click(lambda s, m: accept(_example(s), m), [examples, chatbot], [box, chatbot, pending],
-                       queue=False, **private).then(answer, [pending, chatbot, history, k],
+                       queue=False, **private).then(answer, [pending, chatbot, history, k, mode],
                                                      [chatbot, history, pending], **private)
         clear.click(lambda: ([], [], "", ""), None, [chatbot, history, pending, box], queue=False, **private)
         chatbot.clear(lambda: ([], ""), None, [history, pending], queue=False, **private)
@@ -205,10 +236,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant
     from rag.config import default_seeds_dir
+    from rag.models.llm_server import open_llm
     from rag.ui.watch import IndexWatcher
 
     print("Loading the model and index …", flush=True)
-    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True)
+    chat, llm_server = open_llm()
+    if chat is not None:
+        print(f"Answers are written by {chat!r}" + (f" (local server, pid {llm_server.pid})." if llm_server else "."),
+              flush=True)
+    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True, llm=chat)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)
@@ -228,6 +264,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if watcher is not None:
             watcher.stop()
+        if llm_server is not None:
+            llm_server.stop()
 
 
 if __name__ == "__main__":

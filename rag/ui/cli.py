@@ -22,10 +22,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported lazily
+def _load(args: argparse.Namespace, llm=None):  # noqa: ANN001, ANN202 - an Assistant, imported lazily
     from rag.assistant import Assistant
 
-    return Assistant.load(args.index, seeds=args.seeds, settings=_settings(args), progress=True)
+    return Assistant.load(args.index, seeds=args.seeds, settings=_settings(args), progress=True, llm=llm)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -49,8 +49,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
-def _print_answer(answer) -> None:
-    print(answer.text)
+def _print_answer(answer, *, streamed: bool = False) -> None:  # noqa: ANN001 - an Answer
+    if not streamed:
+        print(answer.text)
+    if answer.note:
+        print(f"({answer.note})")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
@@ -64,12 +67,39 @@ def _print_answer(answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    """Answer one question."""
-    answer = _load(args).ask(args.question, k=args.k)
+    """Answer one question (a generated answer is printed sentence by sentence as it is written)."""
+    from rag.models.llm_server import open_llm
+
+    chat, server = open_llm("off" if args.mode == "extract" else None)
+    try:
+        assistant = _load(args, llm=chat)
+        answer = None
+        for event in assistant.ask_stream(args.question, k=args.k, mode=args.mode):
+            if isinstance(event, str):
+                if not args.json:
+                    print(event, flush=True)
+            else:
+                answer = event
+    finally:
+        if server is not None:
+            server.stop()
+    assert answer is not None
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_answer(answer)
+        _print_answer(answer, streamed=answer.answerer == "generative")
+    return 0
+
+
+def cmd_llm(args: argparse.Namespace) -> int:
+    """Provision the local language model, or say whether it is there."""
+    from rag.models.llm import gguf_path, is_provisioned, provision_llm
+
+    if args.action == "provision":
+        print(f"model ready: {provision_llm(progress=True)}")
+    else:
+        state = "provisioned" if is_provisioned() else "not provisioned (run `rag llm provision`)"
+        print(f"{gguf_path()}: {state}")
     return 0
 
 
@@ -131,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5, help=f"passages to read (1-{MAX_K}, default 5)")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.add_argument("--mode", choices=["auto", "generate", "extract"], default="auto",
+                   help="generate: the language model writes the answer (RAG_LLM); extract: quote the articles; "
+                        "auto (default): generate when a language model is available")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("search", help="show the best passages for a query")
@@ -143,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("articles", help="list the indexed articles")
     common(p)
     p.set_defaults(func=cmd_articles)
+
+    p = sub.add_parser("llm", help="the local language model that writes generated answers")
+    p.add_argument("action", choices=["provision", "status"], help="provision: download and verify it (1.1 GB, once)")
+    p.set_defaults(func=cmd_llm)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
