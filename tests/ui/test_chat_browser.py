@@ -245,3 +245,42 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     with pytest.raises(Exception, match="k must be"):
         client.predict("What did Germany offer?", 0, api_name="/ask")
     assert client.predict("Wer soll den Waffenstillstand überwachen?", 3, api_name="/ask")["language"] == "de"
+
+
+@pytest.fixture(scope="module")
+def writing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the local language model writing the answers (``RAG_LLM=local``)."""
+    tmp = tmp_path_factory.mktemp("app-llm")
+    log_path = tmp / "app.log"
+    try:
+        with running_app(["--index", str(tmp / "index"), "--seeds", str(ROOT / "seeds")], log_path, timeout=600,
+                         llm="local") as url:
+            assert "local server, pid" in log_path.read_text()
+            yield url
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log_path, ARTIFACTS / "app-llm.log")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sources(browser: Any, writing_server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    tab = context.new_page()
+    try:
+        tab.goto(writing_server)
+        tab.wait_for_selector("#rag-question textarea", timeout=60_000)
+        assert tab.locator("#rag-mode").is_visible()
+        tab.fill("#rag-question textarea", "What did Germany offer?")
+        tab.keyboard.press("Enter")
+        tab.wait_for_selector(".rag-streaming", timeout=ANSWER_TIMEOUT_MS)  # sentences appear while it writes
+        tab.wait_for_selector(".rag-answer .rag-sources", timeout=ANSWER_TIMEOUT_MS)
+        reply = tab.locator(".rag-answer").last
+        text = reply.locator(".rag-text").inner_text()
+        assert "rag-generative" in (reply.get_attribute("class") or ""), text
+        assert re.search(r"NATO", text) and re.search(r"territor|area|soil|ground", text, re.IGNORECASE), text
+        assert reply.locator(".rag-sources mark").count() >= 1  # the German quote, highlighted
+        assert "NATO-Gebiet" in " ".join(reply.locator(".rag-sources .rag-passage").all_inner_texts())
+        tab.screenshot(path=str(ARTIFACTS / "test_generated_answer.png"), full_page=True)
+    finally:
+        context.close()
