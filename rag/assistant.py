@@ -154,6 +154,12 @@ class Assistant:
         """The manifest of the store being served."""
         return dict(self._state.store.manifest)
 
+    def standalone(self, question: str, history: list[str]) -> str:
+        """A follow-up ("And France?") rewritten against the earlier questions; other questions unchanged."""
+        from rag.answer.condense import condense
+
+        return condense(clean_question(question), history, self.llm)
+
     def warm_up(self) -> None:
         """Load the models now, so that the first question does not wait for them (no encoding)."""
         for model in (self.embedder, self.second_encoder):

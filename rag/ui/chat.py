@@ -100,7 +100,8 @@ def respond_stream(
     question = pending
     try:
         typed = clean_question(pending)  # a too-long question is refused before any other work
-        question = rewrite_followup(typed, history)
+        standalone = getattr(assistant, "standalone", None)
+        question = standalone(typed, history) if standalone else rewrite_followup(typed, history)
         shown = question if question != typed else None
         stream = getattr(assistant, "ask_stream", None)
         events = stream(question, k=as_k(k), mode=mode) if stream else [assistant.ask(question, k=as_k(k))]  # type: ignore[arg-type]
