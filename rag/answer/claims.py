@@ -105,21 +105,31 @@ def calendar_words(text: str) -> set[str]:
 
 
 def names(sentence: str, *, ordinary: Callable[[str], bool] = lambda word: False) -> list[str]:
-    """Capitalized words after the first that are not ``ordinary`` words (a German noun, a dictionary word)."""
-    found = []
-    for i, word in enumerate(words(_MARKERS.sub(" ", sentence))):
-        word = re.sub(r"['’]s?$", "", word)
-        if i == 0 or not word[:1].isupper() or word.isdigit() or fold(word) in _NOT_NAMES:
-            continue
+    """Runs of capitalized words after the first word ("Eastern Europe"), without ``ordinary`` words, months and numbers."""
+    runs: list[list[str]] = []
+    previous_end = -2
+    for i, match in enumerate(re.finditer(r"\w+(?:[-'’.]\w+)*", _MARKERS.sub(" ", sentence))):
+        word = re.sub(r"['’]s?$", "", match.group())
         lowered = word.lower()
-        if ordinary(word) or lowered in _MONTHS or lowered in _WEEKDAYS or lowered in _SCALES or lowered in _NUMBER_WORDS:
+        skip = (i == 0 or not word[:1].isupper() or word.isdigit() or fold(word) in _NOT_NAMES or ordinary(word)
+                or lowered in _MONTHS or lowered in _WEEKDAYS or lowered in _SCALES or lowered in _NUMBER_WORDS)
+        if skip:
+            previous_end = -2
             continue
-        found.append(word)
-    return list(dict.fromkeys(found))
+        adjacent = sentence[previous_end:match.start()].strip() == "" if previous_end >= 0 else False
+        if adjacent and runs:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        previous_end = match.end()
+    return list(dict.fromkeys(" ".join(run) for run in runs))
 
 
 def mentions(name: str, text: str, *, min_ratio: float = 0.85) -> bool:
-    """Whether the text names ``name``: same folded spelling, a transliteration, a close spelling, or part of a compound."""
+    """Whether the text names ``name`` (every word of a run): same folded spelling, a transliteration, a close
+    spelling, or part of a compound."""
+    if " " in name:
+        return all(mentions(part, text, min_ratio=min_ratio) for part in name.split())
     folded = {fold(w) for w in words(text)}
     key = fold(name)
     if key in folded or any(len(key) >= 4 and key in w for w in folded):
@@ -155,8 +165,8 @@ def unsupported(claim: Claim, passages: Sequence[str], *, question: str = "",
             return f"{mention.text} is not in the cited passage"
     country_words = {fold(w) for m in stated for w in m.text.split()}
     for name in names(claim.bare, ordinary=ordinary):
-        if fold(name) in country_words:
-            continue
+        if all(fold(part) in country_words for part in name.split()):
+            continue  # a country, checked by its code above
         if not mentions(name, evidence) and not mentions(name, question) and not similar(name, evidence):
             return f"{name} is not in the cited passage"
     return ""

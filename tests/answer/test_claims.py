@@ -76,3 +76,15 @@ def test_names_from_the_question_and_similar_words_are_accepted():
 def test_a_numeral_is_supported_by_any_of_its_readings():
     assert unsupported(Claim("It has 1,500 flats [1].", (1,)), ["Es gibt 1500 Wohnungen."]) == ""
     assert unsupported(Claim("Es sind 1,5 Millionen [1].", (1,)), ["It is 1.5 million."]) == ""
+
+
+def test_names_are_runs_of_capitalized_words():
+    assert names("Germany sends soldiers to Eastern Europe and the European Union, said Anna Kowalczyk [1].") == [
+        "Eastern Europe", "European Union", "Anna Kowalczyk"]
+
+
+def test_a_run_is_supported_when_every_word_is_or_when_it_is_similar_as_a_whole():
+    assert unsupported(Claim("Mayor Anna Kowalczyk spoke [1].", (1,)), [PASSAGE]) == ""
+    claim = Claim("Rheinfeld builds in Eastern Europe [1].", (1,))
+    assert "Eastern Europe" in unsupported(claim, [PASSAGE])
+    assert unsupported(claim, [PASSAGE], similar=lambda name, text: name == "Eastern Europe") == ""
