@@ -4,7 +4,8 @@ Metrics (answerable questions unless noted): Recall@k = share of questions with 
 containing an evidence span in the top k; MRR; nDCG@10 (binary gains); KeyFact = share of
 answers containing every key fact; CitP/CitR = citation precision/recall; AbstP/AbstR =
 precision/recall of abstaining on unanswerable questions (all questions); FalseAbst = share of
-answerable questions abstained on; p50/p95 = latency of ``ask()``.
+answerable questions abstained on; p50/p95 = latency of answering (one retrieval to depth 10,
+then the answer from the best k).
 
 ``--squad FILE [--questions FILE ...]`` scores a SQuAD-format set instead (e.g. XQuAD): FILE's
 paragraphs are indexed in a temporary folder, its questions and those of each --questions file
