@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import GoldFileError
+from rag.evaluate.metrics import normalize_text
 from rag.types import Evidence, GoldItem
 
 MAX_SQUAD_BYTES = 200_000_000
@@ -144,9 +145,10 @@ def write_corpus(squad: SquadSet, folder: Path) -> None:
 
 
 def altered_paragraphs(squad: SquadSet, bodies: dict[str, str]) -> list[str]:
-    """Paragraph ids whose indexed body differs from the paragraph (whitespace-normalised) or is missing."""
+    """Paragraph ids whose indexed body is missing or differs from the paragraph as the metrics
+    compare text (``normalize_text``: whitespace runs, typographic variants, zero-width spaces)."""
     return [pid for pid, context in squad.paragraphs.items()
-            if " ".join(bodies.get(pid, "").split()) != " ".join(context.split())]
+            if normalize_text(bodies.get(pid, "")) != normalize_text(context)]
 
 
 def evaluate_squad(

@@ -20,8 +20,8 @@ RHEIN = ("Der Rhein ist ein Strom in Mitteleuropa. Er ist rund 1230 Kilometer la
          "in die Nordsee. Die größte Stadt an seinem Ufer ist Köln.")
 WASSER = ("Wasserstoff und Sauerstoff bilden zusammen Wasser, chemisch H\n2O. Ein Wassermolekül besteht aus zwei "
           "Wasserstoffatomen und einem Sauerstoffatom. Bei 100 Grad Celsius siedet Wasser unter Normaldruck.")
-BIENEN = ("Honigbienen leben in Völkern mit einer Königin. Ein Volk zählt im Sommer bis zu 50.000 Tiere. "
-          "Die Arbeiterinnen sammeln Nektar und Pollen.")
+BIENEN = ("Honigbienen leben in Völkern mit einer Königin. Ein Volk zählt im Sommer bis zu 50.000 Tiere.\u200b "
+          "Die Arbeiterinnen sammeln Nektar und Pollen.")  # the loader drops zero-width spaces, as XQuAD has them
 
 DE_QUESTIONS = [
     ("q1", "Wie lang ist der Rhein?", "1230 Kilometer", RHEIN),
