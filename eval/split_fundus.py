@@ -25,7 +25,7 @@ DEFAULT_GOLD = Path(__file__).resolve().parent / "gold_fundus.jsonl"
 DEFAULT_SEED = 15
 
 HEADER = """\
-# Second gold set: 198 questions over the 99 fundus news pages (../shared/corpora/fundus-news; the
+# Second gold set: 198 questions over 72 of the 99 fundus news pages (../shared/corpora/fundus-news; the
 # outlets own the text, which is never copied here beyond the short evidence spans).
 # How it was made: the questions were written from the articles' `text` field in truth.jsonl
 # only, without running the assistant on them (no rag ask/search/eval while writing). 99 English
