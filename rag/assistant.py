@@ -157,6 +157,18 @@ class Assistant:
         answer = respond(retrieval, state.scorer, state.check, self.answerer)
         return replace(answer, question=without_surrogates(question))
 
+    def ask_and_search(self, question: str, *, k: int = 5, depth: int = 10) -> tuple[Answer, list[Hit]]:
+        """``ask(question, k=k)`` and ``search(question, k=depth)`` from one retrieval (for evaluation).
+
+        The best ``k`` of ``depth`` passages are the ``k`` that ``ask`` reads (near-duplicates are
+        collapsed best first), so the answer is the one ``ask`` gives.
+        """
+        text, k, depth = clean_question(question), check_k(k), check_k(depth)
+        state = self._state
+        retrieval = state.retriever.retrieve(text, k=max(k, depth))
+        answer = respond(replace(retrieval, hits=retrieval.hits[:k]), state.scorer, state.check, self.answerer)
+        return replace(answer, question=without_surrogates(question)), list(retrieval.hits[:depth])
+
     def reload(self) -> bool:
         """Switch to the store's newer version, if there is one; True if it switched.
 
