@@ -195,7 +195,7 @@ def load_corpus(seeds_dir: Path, loaders: Sequence[Loader] | None = None, exclud
         report.warnings += warnings
         same_url: list[str] = []
         for article in articles:
-            if article.url is None and isinstance(fetched.get(rel), dict) and fetched[rel].get("url"):
+            if article.url is None and len(articles) == 1 and isinstance(fetched.get(rel), dict) and fetched[rel].get("url"):
                 article = replace(article, url=str(fetched[rel]["url"]))
             if article.id in report.files:
                 report.errors.append(f"{rel}: {report.files[article.id]} already has the article id "

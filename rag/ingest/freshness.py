@@ -69,7 +69,7 @@ def open_index(
     exclude: list[str] = []
     try:
         manifest = read_manifest(index_dir)
-        if Path(manifest.get("corpus", {}).get("dir", "")) == seeds_dir:
+        if Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == seeds_dir.resolve():
             exclude = excludes_of(manifest)
     except (IndexMissingError, CorruptIndexError, AttributeError):
         pass

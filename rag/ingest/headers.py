@@ -22,6 +22,7 @@ in German pages (``02.02.2026``, ``2. Februar 2026``, ``2. Feb. 2026``, ``2026-0
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -39,13 +40,12 @@ AGENCIES = frozenset(a.casefold() for a in (
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY = r"(?:(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s+)?"
 _DATE = (rf"(?:(?P<d1>\d{{1,2}})\.\s?(?P<m1>\d{{1,2}})\.\s?(?P<y1>\d{{4}})"
-         rf"|(?P<d2>\d{{1,2}})\.\s*(?P<mon>{_MONTH})\.?\s+(?P<y2>\d{{4}})"
+         rf"|(?P<d2>\d{{1,2}})\.\s*(?P<mon>(?i:{_MONTH}))\.?\s+(?P<y2>\d{{4}})"
          rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))")
 _TIME = r"(?:\s*(?:,|um|-|–|\|)?\s*(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)(?:\s*Uhr)?)?"
 _LABEL = (r"(?:Datum|Stand|Veröffentlicht(?:\s+am)?|Publiziert(?:\s+am)?|Erschienen(?:\s+am)?|Erstellt(?:\s+am)?|"
           r"(?:Zuletzt\s+)?[Aa]ktualisiert(?:\s+am)?)")
-_NAME = r"[A-ZÄÖÜ][\w.'’-]*(?:\s+(?:von|van|de|del|zu|der|den)\s+)?(?:\s*[A-ZÄÖÜ][\w.'’-]*)*"
-_NAMES = rf"{_NAME}(?:\s*(?:,|und|&|/)\s*{_NAME})*"
+_PARTICLES = frozenset({"von", "van", "de", "del", "der", "den", "zu", "di", "da", "le", "la"})
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,12 @@ HEADER_FORMS: tuple[Form, ...] = (
          rest=True),
     Form("date_line", re.compile(rf"\s*{_WEEKDAY}{_DATE}{_TIME}\s*(?:\|\s*(?P<by>.+?))?\s*$")),
     Form("byline_colon", re.compile(r"\s*(?P<label>Von|Quelle)\s*:\s*(?P<by>.+?)\s*$")),
-    Form("byline", re.compile(rf"\s*(?:Von|Ein Beitrag von|Text:)\s+(?P<by>{_NAMES})\s*$")),
+    Form("byline", re.compile(r"\s*(?:Von|Ein Beitrag von|Text:)\s+(?P<by>[A-ZÄÖÜ][^.!?:;]{2,120}?)\s*$")),
     Form("reading_time", re.compile(r"\s*(?:Lesedauer|Lesezeit)\s*:?\s*(?:ca\.\s*)?\d+\s*(?:Minuten|Minute|Min\.?)\s*$",
                                     re.IGNORECASE)),
 )
 FOOTER_FORMS: tuple[Form, ...] = (
-    Form("source", re.compile(r"\s*(?:Quelle|Quellen)\s*:\s*(?P<by>[^.!?]{2,80}?)\s*$")),
+    Form("source", re.compile(r"\s*(?:Quelle|Quellen)\s*:\s*(?P<by>[^!?]{2,80}?)\s*$")),
     Form("copyright", re.compile(r"\s*(?:©|\(c\)|Copyright)\s*(?P<by>[\w-]+).{0,120}$", re.IGNORECASE)),
 )
 HEADER_LINES = 4  # header forms are tried on this many lines at the top
@@ -89,10 +89,19 @@ def _date(m: re.Match[str]) -> str | None:
         y, mo, d = int(groups["y3"]), int(groups["m3"]), int(groups["d3"])
     else:
         return None
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1900 <= y <= 2200):
+    try:
+        day = datetime.date(y, mo, d).isoformat() if 1900 <= y <= 2200 else None
+    except ValueError:  # 31.02.2026
+        day = None
+    if day is None:
         return None
-    day = f"{y:04d}-{mo:02d}-{d:02d}"
     return f"{day}T{int(groups['H']):02d}:{groups['M']}" if groups.get("H") else day
+
+
+def is_person(name: str) -> bool:
+    """Whether a byline part looks like a person's name: 2-5 words, each capitalized but for particles (von, de)."""
+    words = name.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() or w in _PARTICLES for w in words) and words[0][:1].isupper()
 
 
 def split_byline(text: str) -> tuple[list[str], list[str]]:
@@ -123,8 +132,10 @@ def read_header(line: str) -> tuple[dict[str, object], str] | None:
             found.update({"source": by} if not authors else {"authors": authors})
         elif by:
             authors, agencies = split_byline(by)
-            if form.name == "byline" and any(len(a.split()) < 2 for a in authors):
-                continue  # "Von Nullen und Einsen" is a headline, not two people: a byline names first and last names
+            if not all(is_person(a) for a in authors):
+                if form.name == "byline":
+                    continue  # "Von Nullen und Einsen" is a headline, not two people: a byline names first and last names
+                authors = []
             if authors:
                 found["authors"] = authors
             if agencies:

@@ -61,10 +61,14 @@ def extract(tree: Any) -> Extracted | None:
     """Run trafilatura on a parsed page; None if it found no main text."""
     import trafilatura
 
+    # trafilatura 1.x calls "only with metadata" what 2.x calls "with metadata": ask for metadata on 2.x only
+    modern = {"with_metadata": True} if int(trafilatura.__version__.split(".")[0]) >= 2 else {}
     found = trafilatura.bare_extraction(
-        tree, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
-        include_links=False, deduplicate=True,
+        tree, **modern, include_comments=False, include_tables=True, include_images=False,
+        include_links=False, deduplicate=False,  # its cache is global: a page read twice would lose text
     )
+    if found is not None and not isinstance(found, dict):
+        found = found.as_dict()  # trafilatura 2.x returns a Document
     if not found or not (found.get("text") or "").strip():
         return None
     authors = tuple(a.strip() for a in (found.get("author") or "").split(";") if a.strip())
@@ -92,10 +96,13 @@ class HtmlLoader:
             raise CorpusError(f"{name}: no article text found on this page (an index, error or consent page, "
                               "or broken HTML); save the article's own page, or its text as .txt.")
         body = _paragraphs(found.text)
+        title = meta.get("headline") or clean_title(found.title, found.sitename, found.hostname) or body.split("\n", 1)[0][:120]
+        first, _, rest = body.partition("\n\n")
+        if rest and " ".join(first.split()).casefold() in {" ".join(str(t).split()).casefold() for t in (title, found.title) if t}:
+            body = rest  # the headline heads the extracted text: it is the title, not a paragraph
         lead = standfirst(visible, meta.get("description"), body)
         if lead:
             body = f"{lead}\n\n{body}"
-        title = meta.get("headline") or clean_title(found.title, found.sitename, found.hostname) or body.split("\n", 1)[0][:120]
         article = Article(
             id=article_id, title=" ".join(str(title).split()), body=body, date=meta.get("date") or found.date,
             source=meta.get("publisher") or found.sitename or found.hostname,

@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 from rag.errors import CorpusError
+from rag.ingest.headers import HEADER_LINES, read_header
 from rag.ingest.textfile import decode_bytes, parse_article
 from rag.types import Article
 
@@ -49,6 +50,24 @@ def front_matter(text: str) -> tuple[dict[str, object], str]:
         elif value:
             meta[key] = value
     return meta, text[m.end():]
+
+
+def header_lines(text: str) -> tuple[dict[str, object], str]:
+    """Read dateline/byline forms (``headers.py``) from the first lines before Markdown sees them
+    (``2. Februar 2026 …`` would otherwise become an ordered list); return what they say and the rest."""
+    found: dict[str, object] = {}
+    kept: list[str] = []
+    seen = 0
+    for line in text.split("\n"):
+        if line.strip() and seen < HEADER_LINES:
+            seen += 1
+            match = read_header(line.strip().strip("*_ "))
+            if match is not None and not match[1]:
+                for key, value in match[0].items():
+                    found.setdefault(key, value)
+                continue
+        kept.append(line)
+    return found, "\n".join(kept)
 
 
 def _inline_text(token) -> str:  # noqa: ANN001 - a markdown-it Token
@@ -103,11 +122,14 @@ class MarkdownLoader:
         if not text.strip():
             raise CorpusError(f"{name}: file is empty; skipped.")
         meta, text = front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+        header, text = header_lines(text)
+        for key, value in header.items():
+            meta.setdefault(key, value)
         heading, plain = strip_markdown(text)
         title = str(meta.get("title") or heading or "")
         article = parse_article(f"{title}\n\n{plain}" if title else plain, article_id, name=name,
                                 language=str(meta["language"]) if meta.get("language") else None)
-        authors = tuple(meta["authors"]) if isinstance(meta.get("authors"), list) else article.authors
+        authors = tuple(meta["authors"]) if isinstance(meta.get("authors"), (list, tuple)) else article.authors
         article = replace(article, date=str(meta["date"]) if meta.get("date") else article.date,
                           source=str(meta["source"]) if meta.get("source") else article.source,
                           url=str(meta["url"]) if meta.get("url") else None, authors=authors)
