@@ -70,13 +70,14 @@ def scan_corpus(seeds_dir: Path, loaders: Sequence[Loader] | None = None,
     patterns = ignore_patterns(seeds_dir, exclude)
     files: list[Path] = []
     skipped: list[str] = []
+    by_pattern: dict[str, list[str]] = {}
     for path in sorted(seeds_dir.rglob("*"), key=lambda p: p.relative_to(seeds_dir).as_posix()):
         rel = path.relative_to(seeds_dir).as_posix()
         if any(part.startswith(".") for part in path.relative_to(seeds_dir).parts) or not path.is_file():
             continue  # hidden files and folders (.ragignore, .git) are never articles; folders are walked
         pattern = excluded(rel, patterns)
         if pattern is not None:
-            skipped.append(f"{rel}: excluded by {pattern!r}")
+            by_pattern.setdefault(pattern, []).append(rel)
         elif loader_for(path, loaders) is not None and not DOC_FILES.match(path.name):
             files.append(path)
         elif DOC_FILES.match(path.name):
@@ -87,6 +88,10 @@ def scan_corpus(seeds_dir: Path, loaders: Sequence[Loader] | None = None,
                 f"no loader reads {suffix or 'files without a suffix'}; supported: "
                 + ", ".join(sorted({s for loader in loaders for s in loader.suffixes})) + " (also gzip-compressed)")
             skipped.append(f"{rel}: not read — {advice}")
+    for pattern, rels in by_pattern.items():  # asked for by the user: one line per glob
+        shown = ", ".join(rels[:3]) + (f", … ({len(rels) - 3} more)" if len(rels) > 3 else "")
+        skipped.append(f"{rels[0]}: excluded by {pattern!r}" if len(rels) == 1
+                       else f"{len(rels)} files excluded by {pattern!r}: {shown}")
     return files, skipped
 
 

@@ -77,5 +77,6 @@ def no_match(filters: Filters, articles: Mapping[str, Article], language: str = 
     if language == "de":
         return (f"Kein Artikel im Index passt zum Filter ({describe(filters)}). Der Index enthält {len(articles)} "
                 f"Artikel ({span}) von {len(outlets)} Quellen; erweitern Sie den Zeitraum oder wählen Sie andere Quellen.")
-    return (f"No indexed article matches the filter ({describe(filters)}). The index holds {len(articles)} articles "
-            f"({span}) from {len(outlets)} outlets; widen the dates or choose other outlets.")
+    return (f"No indexed article matches the filter ({describe(filters)}). The index holds {len(articles)} "
+            f"article{'s' if len(articles) != 1 else ''} ({span}) from {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}; "
+            "widen the dates or choose other outlets.")

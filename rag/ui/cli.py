@@ -26,7 +26,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported lazily
     from rag.assistant import Assistant
 
-    return Assistant.load(args.index, seeds=args.seeds, settings=_settings(args), progress=True)
+    return Assistant.load(args.index, seeds=_seeds(args), settings=_settings(args), progress=True)
+
+
+def _seeds(args: argparse.Namespace) -> Path:
+    """--seeds, else the corpus folder the index was built from, else the default ``seeds/``: a command on an
+    index built from another folder never rebuilds it from ``seeds/``."""
+    from rag.ingest.freshness import corpus_of
+
+    return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -35,7 +43,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from rag.models.embed import Embedder
 
     settings = _settings(args)
-    report = build_index(args.seeds, args.index, settings=settings, embedder=Embedder(settings.model, progress=True),
+    report = build_index(_seeds(args), args.index, settings=settings, embedder=Embedder(settings.model, progress=True),
                          rebuild=args.rebuild, progress=True, exclude=_excludes(args))
     for line in report.skipped:
         print(f"skipped: {line}", file=sys.stderr)
@@ -63,7 +71,7 @@ def _excludes(args: argparse.Namespace) -> list[str]:
         manifest = read_manifest(args.index)
     except RagError:
         return []
-    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == args.seeds.resolve()
+    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == _seeds(args).resolve()
     return excludes_of(manifest) if same else []
 
 
@@ -138,7 +146,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     failed = 0
     for url in args.urls:
         try:
-            saved = fetch_into(url, args.seeds, timeout=args.timeout)
+            saved = fetch_into(url, _seeds(args), timeout=args.timeout)
         except FetchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -176,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, default=default_index_dir(), help="index folder (default: %(default)s)")
-        p.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="corpus folder (default: %(default)s)")
+        p.add_argument("--seeds", type=Path, default=None,
+                       help=f"corpus folder (default: the one the index was built from, else {default_seeds_dir()})")
         p.add_argument("--model", help="sentence-transformers model id or path")
         p.add_argument("--chunk-size", type=int, help="passage size in characters")
         p.add_argument("--chunk-overlap", type=int, help="passage overlap in characters")

@@ -160,7 +160,7 @@ def test_exclude_globs_and_the_ragignore_file(tmp_path: Path) -> None:
     (tmp_path / ".ragignore").write_text("# feeds are fetched again daily\n*.xml\n", encoding="utf-8")
     report = load_corpus(tmp_path, exclude=["export.jsonl"])
     assert sorted(a.id for a in report.articles) == ["hafen", "radweg"]
-    assert "export.jsonl: excluded by 'export.jsonl'" in report.skipped and "feed.xml: excluded by '*.xml'" in report.skipped
+    assert "export.jsonl: excluded by 'export.jsonl'" in report.skipped and "2 files excluded by '*.xml': atom.xml, feed.xml" in report.skipped
 
 
 def test_the_same_article_in_two_files_is_indexed_once_and_reported(tmp_path: Path) -> None:
