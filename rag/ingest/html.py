@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.errors import CorpusError
+from rag.ingest.headers import HEADER_LINES, read_header
 from rag.ingest.htmlmeta import clean_title, page_metadata, standfirst, visible_text
 from rag.types import Article
 
-HTML_VERSION = 1
+HTML_VERSION = 2  # 2: dateline/byline paragraphs read and removed; bare bullets dropped
 MAX_HTML_BYTES = 10_000_000
 MIN_BODY_CHARS = 200  # less main text than this is a page without an article (an index page, an error page)
 
@@ -30,9 +31,24 @@ def _quiet() -> None:
 
 
 def _paragraphs(text: str) -> str:
-    """trafilatura's one-line-per-paragraph text as paragraphs separated by blank lines."""
+    """trafilatura's one-line-per-paragraph text as paragraphs separated by blank lines (bare bullets dropped)."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n\n".join(line for line in lines if line)
+    return "\n\n".join(line for line in lines if line and any(ch.isalnum() for ch in line))
+
+
+def _header_paragraphs(body: str) -> tuple[dict[str, object], str]:
+    """Dateline and byline paragraphs at the top of the text ("Stand: …", "Von …"; ``headers.py``): removed, and what they say."""
+    found: dict[str, object] = {}
+    paragraphs = body.split("\n\n")
+    kept = []
+    for i, paragraph in enumerate(paragraphs):
+        match = read_header(paragraph) if i < HEADER_LINES + 2 and len(paragraph) < 160 else None
+        if match is not None and not match[1]:
+            for key, value in match[0].items():
+                found.setdefault(key, value)
+            continue
+        kept.append(paragraph)
+    return found, "\n\n".join(kept)
 
 
 @dataclass(frozen=True)
@@ -100,13 +116,16 @@ class HtmlLoader:
         first, _, rest = body.partition("\n\n")
         if rest and " ".join(first.split()).casefold() in {" ".join(str(t).split()).casefold() for t in (title, found.title) if t}:
             body = rest  # the headline heads the extracted text: it is the title, not a paragraph
+        header, body = _header_paragraphs(body)
         lead = standfirst(visible, meta.get("description"), body)
         if lead:
             body = f"{lead}\n\n{body}"
         article = Article(
-            id=article_id, title=" ".join(str(title).split()), body=body, date=meta.get("date") or found.date,
+            id=article_id, title=" ".join(str(title).split()), body=body,
+            date=meta.get("date") or found.date or header.get("date"),  # type: ignore[arg-type]
             source=meta.get("publisher") or found.sitename or found.hostname,
-            authors=tuple(meta.get("authors") or found.authors), url=meta.get("url") or found.url,
+            authors=tuple(meta.get("authors") or found.authors or header.get("authors", ())),  # type: ignore[arg-type]
+            url=meta.get("url") or found.url,
             language=meta.get("language") or found.language,
             meta={"parser_version": HTML_VERSION, "format": "html"},
         )
