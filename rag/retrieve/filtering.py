@@ -19,16 +19,14 @@ def _day(value: object, name: str) -> str | None:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return date.fromisoformat(text[:10]).isoformat() if len(text) == 10 or text[10:11] in "T " else _bad(text, name)
-        except ValueError:
-            _bad(text, name)
-    raise InvalidQuestionError(f"{name} must be a date like 2024-04-22, got {type(value).__name__}.")
-
-
-def _bad(text: str, name: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidQuestionError(f"{name} must be a date like 2024-04-22, got {type(value).__name__}.")
+    text = value.strip()
+    try:
+        if len(text) == 10 or text[10:11] in ("T", " "):
+            return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        pass
     raise InvalidQuestionError(f"{name}={text[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-04-22.")
 
 
