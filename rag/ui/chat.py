@@ -219,7 +219,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
-    parser.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: the project's seeds/)")
+    parser.add_argument("--seeds", type=Path, default=None,
+                        help="corpus folder (default: the one the index was built from, else the project's seeds/)")
     parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
                         help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
     parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
@@ -237,11 +238,11 @@ def main(argv: list[str] | None = None) -> None:
     log.setLevel(logging.INFO)
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant
-    from rag.config import default_seeds_dir
     from rag.ui.watch import IndexWatcher
 
     print("Loading the model and index …", flush=True)
-    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True)
+    # without --seeds: the folder the index was built from (else seeds/), never a rebuild from seeds/
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)
