@@ -19,12 +19,15 @@ from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
+from rag.lang.text import detect_language
+from rag.retrieve.filtering import make_filters, no_match
 from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
 from rag.types import Answer, Article, Hit
 
 __all__ = ["Assistant", "check_k", "clean_question"]
+NO_MATCH = "no article matches the filters"  # Answer.reason when the filters leave nothing to search
 
 
 @dataclass(frozen=True)
@@ -144,16 +147,31 @@ class Assistant:
             if load is not None:
                 load()
 
-    def search(self, query: str, *, k: int = 10) -> list[Hit]:
-        """The ``k`` best passages for a query, best first, each with its score."""
-        text, k = clean_question(query), check_k(k)
-        return list(self._state.retriever.retrieve(text, k=k).hits)
+    @property
+    def outlets(self) -> list[str]:
+        """The outlets of the indexed articles, sorted (what ``sources=`` can name)."""
+        return sorted({a.source for a in self._state.store.articles.values() if a.source}, key=str.casefold)
 
-    def ask(self, question: str, *, k: int = 5) -> Answer:
-        """Answer a question from the ``k`` best passages, with citations, or abstain."""
+    def search(self, query: str, *, k: int = 10, since: object = None, until: object = None,
+               sources: object = None) -> list[Hit]:
+        """The ``k`` best passages for a query, best first, each with its score; ``since``/``until``
+        (``YYYY-MM-DD``, inclusive) and ``sources`` (outlet names) restrict which articles are searched."""
+        text, k = clean_question(query), check_k(k)
+        filters = make_filters(since, until, sources)
+        return list(self._state.retriever.retrieve(text, k=k, filters=filters).hits)
+
+    def ask(self, question: str, *, k: int = 5, since: object = None, until: object = None,
+            sources: object = None) -> Answer:
+        """Answer a question from the ``k`` best passages, with citations, or abstain; the filters are
+        those of ``search``. A filter that leaves no article gives an abstention that says so."""
         text, k = clean_question(question), check_k(k)
+        filters = make_filters(since, until, sources)
         state = self._state
-        retrieval = state.retriever.retrieve(text, k=k)
+        if filters is not None and not any(filters.admits(a) for a in state.store.articles.values()):
+            language = detect_language(text)
+            return Answer(without_surrogates(question), no_match(filters, state.store.articles, language),
+                          abstained=True, language=language, reason=NO_MATCH)
+        retrieval = state.retriever.retrieve(text, k=k, filters=filters)
         answer = respond(retrieval, state.scorer, state.check, self.answerer)
         return replace(answer, question=without_surrogates(question))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ from rag.config import FORMAT_VERSION, Settings
 from rag.errors import CorruptIndexError, IndexMissingError, RagError
 from rag.ingest.chunking import article_sentences, chunk_article
 from rag.ingest.corpus import corpus_hash, corpus_hashes, load_corpus
+from rag.ingest.loaders import default_loaders, versions
 from rag.lang.text import terms as find_terms
 from rag.models.base import PassageEncoder, TextEncoder
 from rag.store.base import IndexContent
@@ -42,6 +44,7 @@ class BuildReport:
     full_rebuild: bool = False
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files of the corpus folder that are no articles, with why
     seconds: float = 0.0
 
 
@@ -71,6 +74,8 @@ def _reused(prev: FaissStore, article: Article, file_sha: str) -> _Part | None:
     """The article's records and vectors from the previous snapshot, if its file is unchanged."""
     info = prev.manifest.get("articles", {}).get(article.id)
     if not info or info.get("sha256") != file_sha or article.id not in prev.articles:
+        return None
+    if prev.articles[article.id].body != article.body:  # same file, another parser: its passages changed
         return None
     chunk_rows = [i for i, c in enumerate(prev.chunks) if c.article_id == article.id]
     sent_rows = [i for i, s in enumerate(prev.sentences) if s.article_id == article.id]
@@ -124,10 +129,12 @@ def build_index(
     second_encoder: TextEncoder | None = None,
     rebuild: bool = False,
     progress: bool = False,
+    exclude: Sequence[str] = (),
 ) -> BuildReport:
     """Build or incrementally update the index in ``index_dir`` from ``seeds_dir``.
 
-    ``second_encoder`` (default: USE) embeds the passages for the second dense ranking.
+    ``second_encoder`` (default: USE) embeds the passages for the second dense ranking; ``exclude``
+    holds globs of corpus files that are no articles (recorded in the manifest, so updates keep them out).
     """
     if second_encoder is None:
         from rag.models.use import UseEncoder
@@ -136,9 +143,9 @@ def build_index(
     started = time.perf_counter()
     report = BuildReport(index_dir=index_dir)
     with build_lock(index_dir):
-        loaded = load_corpus(seeds_dir)
-        hashes = corpus_hashes(seeds_dir)
-        report.warnings, report.errors = loaded.warnings, loaded.errors
+        loaded = load_corpus(seeds_dir, exclude=exclude)
+        hashes = corpus_hashes(seeds_dir, exclude=exclude)
+        report.warnings, report.errors, report.skipped = loaded.warnings, loaded.errors, loaded.skipped
         prev = _previous(index_dir, settings, rebuild)
         if prev is not None and "use" not in prev.tables():
             prev = None  # the previous build had no second encoder: embed everything anew
@@ -171,7 +178,8 @@ def build_index(
             "model": {"id": settings.model, "dimension": int(embedder.dimension)},
             "second_encoder": second_encoder.name,
             "chunking": settings.chunking(),
-            "corpus": {"dir": str(seeds_dir), "hash": corpus_hash(hashes), "files": hashes},
+            "corpus": {"dir": str(seeds_dir), "hash": corpus_hash(hashes), "files": hashes,
+                       "exclude": list(exclude), "parsers": versions(default_loaders()), "skipped": loaded.skipped},
             "articles": {a.id: {"file": loaded.files[a.id], "sha256": hashes[loaded.files[a.id]]} for a in articles},
             "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences), "terms": len(terms)},
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

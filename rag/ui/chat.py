@@ -52,7 +52,7 @@ class AssistantLike(Protocol):
     @property
     def articles(self) -> list[Article]: ...
 
-    def ask(self, question: str, *, k: int = 5) -> Answer: ...
+    def ask(self, question: str, *, k: int = 5, **filters: Any) -> Answer: ...
 
 
 def as_k(k: object) -> object:
@@ -71,10 +71,23 @@ def accept(message: str | None, messages: Messages | None) -> tuple[str, Message
     return "", [*messages, {"role": "user", "content": render_user(text)}], text
 
 
+def filter_kwargs(since: object = None, until: object = None, sources: object = None) -> dict[str, Any]:
+    """The chat's filter fields as keyword arguments of ``ask`` (empty fields left out)."""
+    found: dict[str, Any] = {}
+    if since not in (None, ""):
+        found["since"] = since
+    if until not in (None, ""):
+        found["until"] = until
+    if sources:
+        found["sources"] = [sources] if isinstance(sources, str) else list(sources)  # type: ignore[call-overload]
+    return found
+
+
 def respond(
-    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object
+    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
+    since: object = None, until: object = None, sources: object = None,
 ) -> tuple[Messages, list[str], str]:
-    """Answer the pending question (rewritten if it is a follow-up); errors become chat messages."""
+    """Answer the pending question (rewritten if it is a follow-up) within the filters; errors become chat messages."""
     messages, history = list(messages or []), list(history or [])
     if not pending or not pending.strip():
         return messages, history, ""
@@ -82,7 +95,7 @@ def respond(
     try:
         typed = clean_question(pending)  # a too-long question is refused before any other work
         question = rewrite_followup(typed, history)
-        answer = assistant.ask(question, k=as_k(k))  # type: ignore[arg-type]
+        answer = assistant.ask(question, k=as_k(k), **filter_kwargs(since, until, sources))  # type: ignore[arg-type]
     except InvalidQuestionError as exc:
         content = render_error(str(exc))
     except Exception:
@@ -95,10 +108,11 @@ def respond(
     return [*messages, {"role": "assistant", "content": content}], history, ""
 
 
-def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K) -> dict[str, Any]:
+def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K, since: object = None,
+            until: object = None, sources: object = None) -> dict[str, Any]:
     """One question without conversation, for programmatic use: the answer as a JSON-ready dict."""
     try:
-        return assistant.ask(question, k=as_k(k)).to_dict()  # type: ignore[arg-type]
+        return assistant.ask(question, k=as_k(k), **filter_kwargs(since, until, sources)).to_dict()  # type: ignore[arg-type]
     except InvalidQuestionError as exc:
         raise gr.Error(str(exc), print_exception=False) from None
     except Exception:
@@ -113,11 +127,19 @@ def _example(sample: object) -> str:
     return str(sample or "")
 
 
+def outlets_of(articles: list[Article]) -> list[str]:
+    """The outlets of the articles, sorted case-insensitively (the outlet picker's choices)."""
+    return sorted({a.source for a in articles if a.source}, key=str.casefold)
+
+
 def header_html(articles: list[Article]) -> str:
-    """The page header, which names the number of indexed articles."""
+    """The page header, which names the number of indexed articles, their outlets and their dates."""
+    days = sorted(a.date[:10] for a in articles if a.date)
+    outlets = outlets_of(articles)
+    span = f", {days[0]} to {days[-1]}" if days else ""
     return (
         '<div class="rag-header"><h1>Nachrichten-RAG</h1><p>Ask in English or German about '
-        f"{len(articles)} German news articles about the Paris summit on security guarantees for Ukraine. "
+        f"{len(articles)} news articles from {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}{span}. "
         "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
     )
 
@@ -126,10 +148,10 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
     """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
     articles = assistant.articles
 
-    def answer(pending: str, messages: Messages | None, history: list[str] | None,
-               k: object) -> tuple[Messages, list[str], str]:
-        """The chat step: answer the pending question with this assistant."""
-        return respond(assistant, pending, messages, history, k)
+    def answer(pending: str, messages: Messages | None, history: list[str] | None, k: object,
+               since: object, until: object, sources: object) -> tuple[Messages, list[str], str]:
+        """The chat step: answer the pending question with this assistant, within the filters."""
+        return respond(assistant, pending, messages, history, k, since, until, sources)
 
     with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(articles))
@@ -144,37 +166,48 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="rag-send")
             clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=110, elem_id="rag-clear")
+        with gr.Accordion("Filter articles", open=False, elem_id="rag-filters"):
+            with gr.Row(equal_height=True):
+                outlet = gr.Dropdown(choices=outlets_of(articles), value=[], multiselect=True, label="Outlets",
+                                     info="Answer only from these outlets (none picked: all).", scale=3,
+                                     elem_id="rag-outlets")
+                since = gr.DateTime(include_time=False, type="string", label="From", info="YYYY-MM-DD, inclusive",
+                                    scale=1, elem_id="rag-since")
+                until = gr.DateTime(include_time=False, type="string", label="To", info="YYYY-MM-DD, inclusive",
+                                    scale=1, elem_id="rag-until")
         examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Examples", elem_id="rag-examples")
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
                           info="How many passages are retrieved and may be cited.")
             corpus = gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
                                   interactive=False, wrap=True, elem_id="rag-corpus",
-                                  column_widths=["11%", "14%", "48%", "7%", "20%"])
+                                  column_widths=["10%", "13%", "37%", "6%", "14%", "20%"])
         pending = gr.State("")
         history = gr.State([])
 
         private: dict[str, Any] = {"api_visibility": "private"}
 
-        def current() -> tuple[str, list[list[str | int]]]:
-            """Header and corpus table of the index served now (it may have been reloaded)."""
+        def current() -> tuple[str, list[list[str | int]], Any]:
+            """Header, corpus table and outlet choices of the index served now (it may have been reloaded)."""
             served = assistant.articles
-            return header_html(served), corpus_rows(served)
+            return header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served))
 
-        demo.load(current, None, [header, corpus], queue=False, **private)
+        demo.load(current, None, [header, corpus, outlet], queue=False, **private)
+        inputs = [pending, chatbot, history, k, since, until, outlet]
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
-                answer, [pending, chatbot, history, k], [chatbot, history, pending], **private
+                answer, inputs, [chatbot, history, pending], **private
             )
         examples.click(lambda s, m: accept(_example(s), m), [examples, chatbot], [box, chatbot, pending],
-                       queue=False, **private).then(answer, [pending, chatbot, history, k],
-                                                     [chatbot, history, pending], **private)
+                       queue=False, **private).then(answer, inputs, [chatbot, history, pending], **private)
         clear.click(lambda: ([], [], "", ""), None, [chatbot, history, pending, box], queue=False, **private)
         chatbot.clear(lambda: ([], ""), None, [history, pending], queue=False, **private)
 
-        def ask(question: str, k: float = DEFAULT_K) -> dict[str, Any]:
-            """Answer one question from the k best passages; returns the answer dict (text, citations, …)."""
-            return ask_api(assistant, question, k)
+        def ask(question: str, k: float = DEFAULT_K, since: str | None = None, until: str | None = None,
+                sources: list[str] | None = None) -> dict[str, Any]:
+            """Answer one question from the k best passages (optionally only articles from ``since`` to
+            ``until``, YYYY-MM-DD, and from the outlets ``sources``); returns the answer dict."""
+            return ask_api(assistant, question, k, since, until, sources)
 
         gr.api(ask, api_name="ask")
     return demo
@@ -186,7 +219,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
-    parser.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: the project's seeds/)")
+    parser.add_argument("--seeds", type=Path, default=None,
+                        help="corpus folder (default: the one the index was built from, else the project's seeds/)")
     parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
                         help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
     parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
@@ -204,11 +238,11 @@ def main(argv: list[str] | None = None) -> None:
     log.setLevel(logging.INFO)
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant
-    from rag.config import default_seeds_dir
     from rag.ui.watch import IndexWatcher
 
     print("Loading the model and index …", flush=True)
-    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True)
+    # without --seeds: the folder the index was built from (else seeds/), never a rebuild from seeds/
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)

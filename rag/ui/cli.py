@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
 from rag.errors import RagError
+from rag.retrieve.filtering import make_filters, no_match
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -25,7 +26,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported lazily
     from rag.assistant import Assistant
 
-    return Assistant.load(args.index, seeds=args.seeds, settings=_settings(args), progress=True)
+    return Assistant.load(args.index, seeds=_seeds(args), settings=_settings(args), progress=True)
+
+
+def _seeds(args: argparse.Namespace) -> Path:
+    """--seeds, else the corpus folder the index was built from, else the default ``seeds/``: a command on an
+    index built from another folder never rebuilds it from ``seeds/``."""
+    from rag.ingest.freshness import corpus_of
+
+    return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -34,8 +43,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from rag.models.embed import Embedder
 
     settings = _settings(args)
-    report = build_index(args.seeds, args.index, settings=settings, embedder=Embedder(settings.model, progress=True),
-                         rebuild=args.rebuild, progress=True)
+    report = build_index(_seeds(args), args.index, settings=settings, embedder=Embedder(settings.model, progress=True),
+                         rebuild=args.rebuild, progress=True, exclude=_excludes(args))
+    for line in report.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in report.errors:
@@ -49,23 +60,47 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _excludes(args: argparse.Namespace) -> list[str]:
+    """--exclude globs, else those the index was built with from the same corpus folder."""
+    if args.exclude:
+        return list(args.exclude)
+    from rag.ingest.freshness import excludes_of
+    from rag.store.manifest import read_manifest
+
+    try:
+        manifest = read_manifest(args.index)
+    except RagError:
+        return []
+    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == _seeds(args).resolve()
+    return excludes_of(manifest) if same else []
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    """The --since/--until/--source options as keyword arguments of ask/search."""
+    return {"since": args.since, "until": args.until, "sources": args.source or None}
+
+
+def _day(date: str | None) -> str:
+    return date[:10] if date else "undated"
+
+
 def _print_answer(answer) -> None:
     print(answer.text)
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
             who = c.source or "unknown outlet"
-            print(f"  [{c.number}] {c.title} — {who}, {c.date or 'undated'} ({c.article_id})")
+            print(f"  [{c.number}] {c.title} — {who}, {_day(c.date)} ({c.article_id})")
             print(f"      „{c.quote}“")
     elif answer.hits:
         print("\nClosest passages:")
         for i, h in enumerate(answer.hits[:3], start=1):
-            print(f"  {i}. {h.source or 'unknown outlet'}, {h.date or 'undated'}: {h.text[:160]}…")
+            print(f"  {i}. {h.source or 'unknown outlet'}, {_day(h.date)}: {h.text[:160]}…")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question."""
-    answer = _load(args).ask(args.question, k=args.k)
+    answer = _load(args).ask(args.question, k=args.k, **_filters(args))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -75,21 +110,54 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a query."""
-    hits = _load(args).search(args.query, k=args.k)
+    assistant = _load(args)
+    hits = assistant.search(args.query, k=args.k, **_filters(args))
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return 0
+    filters = make_filters(args.since, args.until, args.source or None)
+    if not hits and filters is not None:
+        print(no_match(filters, assistant.store.articles))
+        return 0
     for i, h in enumerate(hits, start=1):
-        print(f"{i:>2}. {h.score:.4f}  {h.id}  {h.source or 'unknown outlet'}, {h.date or 'undated'}")
+        print(f"{i:>2}. {h.score:.4f}  {h.id}  {h.source or 'unknown outlet'}, {_day(h.date)}")
         print(f"    {h.text[:200]}")
     return 0
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    """List the indexed articles."""
-    for a in _load(args).articles:
-        print(f"{a.id}  {a.date or 'undated':<10}  {a.source or 'unknown outlet':<16}  {a.title}")
+    """List the indexed articles (those passing --since/--until/--source): id, date, outlet, title, url."""
+    filters = make_filters(args.since, args.until, args.source or None)
+    articles = [a for a in _load(args).articles if filters is None or filters.admits(a)]
+    if args.json:
+        print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False, indent=2))
+        return 0
+    for a in articles:
+        print(f"{a.id}  {_day(a.date):<10}  {a.source or 'unknown outlet':<20}  {a.title}  {a.url or ''}".rstrip())
+    if filters is not None and not articles:
+        print("No indexed article matches the filter; `rag articles` without filters lists them all.")
     return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Fetch pages or feeds by URL into the corpus folder, then update the index."""
+    from rag.ingest.fetch import FetchError, fetch_into
+
+    failed = 0
+    for url in args.urls:
+        try:
+            saved = fetch_into(url, _seeds(args), timeout=args.timeout)
+        except FetchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"saved {url} as {saved}")
+    if failed == len(args.urls):
+        return 2
+    if args.no_ingest:
+        return 1 if failed else 0
+    status = cmd_ingest(args)
+    return 1 if failed else status
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -116,21 +184,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, default=default_index_dir(), help="index folder (default: %(default)s)")
-        p.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="corpus folder (default: %(default)s)")
+        p.add_argument("--seeds", type=Path, default=None,
+                       help=f"corpus folder (default: the one the index was built from, else {default_seeds_dir()})")
         p.add_argument("--model", help="sentence-transformers model id or path")
         p.add_argument("--chunk-size", type=int, help="passage size in characters")
         p.add_argument("--chunk-overlap", type=int, help="passage overlap in characters")
 
+    def filtering(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this day")
+        p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this day")
+        p.add_argument("--source", action="append", metavar="OUTLET",
+                       help="only articles from this outlet (repeatable; see `rag articles`)")
+
+    def building(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+        p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                       help="corpus files that are no articles, e.g. --exclude truth.jsonl (repeatable; "
+                            "also read from the corpus folder's .ragignore; remembered by the index)")
+
     p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
     common(p)
-    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    building(p)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("add", help="fetch web pages or RSS/Atom feeds into the corpus folder and index them")
+    common(p)
+    building(p)
+    p.add_argument("urls", nargs="+", metavar="URL", help="http(s) address of a news page or feed")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a server (default 20)")
+    p.add_argument("--no-ingest", action="store_true", help="only fetch and store; index later with `rag ingest`")
+    p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
     common(p)
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5, help=f"passages to read (1-{MAX_K}, default 5)")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    filtering(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("search", help="show the best passages for a query")
@@ -138,10 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--k", type=int, default=10, help=f"passages to show (1-{MAX_K}, default 10)")
     p.add_argument("--json", action="store_true")
+    filtering(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("articles", help="list the indexed articles")
+    p = sub.add_parser("articles", help="list the indexed articles: id, date, outlet, title, url")
     common(p)
+    p.add_argument("--json", action="store_true", help="print every field of every article as JSON")
+    filtering(p)
     p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)

@@ -92,9 +92,10 @@ def test_a_page_load_shows_the_index_served_now() -> None:
     stub = StubAssistant([_article(0)])
     demo = app.build_app(stub)
     (load,) = [f for f in demo.fns.values() if any(event == "load" for _, event in f.targets)]
-    stub.articles = [_article(0), _article(1)]  # what a reload does
-    header, rows = load.fn()
-    assert "about 2 German news articles" in header and len(rows) == 2
+    stub.articles = [_article(0), _article(1), Article("002_b", "Titel 2", "Text.", date="2026-01-09", source="APA")]
+    header, rows, outlets = load.fn()  # what the page shows after a reload
+    assert "about 3 news articles from 2 outlets, 2026-01-06 to 2026-01-09" in header and len(rows) == 3
+    assert [choice[0] for choice in outlets.choices] == ["APA", "dpa"]  # the outlet picker follows the index
 
 
 # --- the real app in a subprocess -------------------------------------------------------------------
