@@ -19,6 +19,7 @@ from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
+from rag.models.nano import query_encoder
 from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
@@ -93,10 +94,10 @@ class Assistant:
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
         seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
-        embedder = Embedder(settings.model, progress=progress)
-        if store is None:
-            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
-                               build=build, progress=progress)
+        embedder = query_encoder(settings.model, progress=progress)  # no torch unless the model needs it
+        if store is None:  # a build embeds passages with the sentence-transformers model, loaded only then
+            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir,
+                               embedder=Embedder(settings.model, progress=progress), build=build, progress=progress)
         return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
                    settings=settings, retrieval=retrieval, answering=answering, answerer=answerer)
 

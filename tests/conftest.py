@@ -65,6 +65,16 @@ def assistant():
     shutil.rmtree(index_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def passage_embedder():
+    """The real sentence-transformers e5 model that builds embed passages with, loaded once per session."""
+    from rag.models.embed import Embedder
+
+    embedder = Embedder()
+    embedder.load()
+    return embedder
+
+
 class FakeUse:
     """A stand-in second encoder (USE) for fast tests: the fake embedder under another name."""
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import CorruptIndexError, IndexMissingError, StaleIndexError
-from rag.ingest.build import build_index
 from rag.ingest.corpus import corpus_hashes
 from rag.models.base import PassageEncoder
 from rag.store.manifest import manifest_mismatch, read_manifest
@@ -56,5 +55,7 @@ def open_index(
     except (IndexMissingError, StaleIndexError, CorruptIndexError):
         if not build or seeds_dir is None:
             raise
+    from rag.ingest.build import build_index  # chunking and its libraries load only for a build
+
     build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress)
     return FaissStore.open(index_dir)
