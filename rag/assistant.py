@@ -19,7 +19,7 @@ from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
-from rag.models.nano import query_encoder
+from rag.models.e5_numpy import query_encoder
 from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
