@@ -15,15 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from rag.config import model_cache_dir
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 def cache_dir() -> Path:
-    """Where derived language tables live: ``lang/`` in the model cache (``$RAG_MODEL_CACHE``)."""
-    return model_cache_dir() / "lang"
+    """Where derived language tables live: ``lang/`` beside the models (``$RAG_MODEL_CACHE``, as in ``rag.config``)."""
+    models = os.environ.get("RAG_MODEL_CACHE")
+    if models:
+        return Path(models) / "lang"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "nachrichten-rag" / "models" / "lang"
 
 
 def cached(name: str, version: str, derive: Callable[[], T], *, folder: Path | None = None) -> T:
