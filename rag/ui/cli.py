@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
-from rag.errors import RagError
+from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
+from rag.ui.quiet import configure_output
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -23,29 +24,49 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported lazily
+    """The assistant over a fresh index; a missing, stale or damaged one is built first (unless --no-build)."""
     from rag.assistant import Assistant
 
-    return Assistant.load(args.index, seeds=args.seeds, settings=_settings(args), progress=True)
+    settings = _settings(args)
+    try:
+        return Assistant.load(args.index, seeds=args.seeds, settings=settings, build=False)
+    except (IndexMissingError, StaleIndexError, CorruptIndexError):
+        if getattr(args, "no_build", False):
+            raise
+    from rag.ingest.corpus import corpus_files
+
+    print(f"Building the index ({len(corpus_files(args.seeds))} articles)…", file=sys.stderr, flush=True)
+    report = _build(args, settings, rebuild=False)
+    _print_report(report, sys.stderr)
+    return Assistant.load(args.index, seeds=args.seeds, settings=settings, build=False)
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    """Build or update the index."""
+def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # noqa: ANN202 - a BuildReport
     from rag.ingest.build import build_index
     from rag.models.embed import Embedder
 
-    settings = _settings(args)
-    report = build_index(args.seeds, args.index, settings=settings, embedder=Embedder(settings.model, progress=True),
-                         rebuild=args.rebuild, progress=True)
+    embedder = Embedder(settings.model, progress=True, verbose=args.verbose)
+    return build_index(args.seeds, args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True)
+
+
+def _print_report(report, out: TextIO) -> None:  # noqa: ANN001 - a BuildReport
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in report.errors:
         print(f"error: {line}", file=sys.stderr)
     kind = "full build" if report.full_rebuild else "incremental update"
     print(f"Index at {report.index_dir} ({kind}, {report.seconds:.1f} s): {report.articles} articles, "
-          f"{report.chunks} passages, {report.sentences} sentences; embedded {report.embedded_texts} texts and {report.embedded_terms} vocabulary terms.")
+          f"{report.chunks} passages, {report.sentences} sentences; embedded {report.embedded_texts} texts "
+          f"and {report.embedded_terms} vocabulary terms.", file=out)
     for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         if ids and not report.full_rebuild:
-            print(f"  {label}: {', '.join(ids)}")
+            print(f"  {label}: {', '.join(ids)}", file=out)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Build or update the index."""
+    report = _build(args, _settings(args), rebuild=args.rebuild)
+    _print_report(report, sys.stdout)
     return 1 if report.errors else 0
 
 
@@ -104,14 +125,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from rag.ui.chat import main as serve_main
 
-    serve_main(args.serve_args)
+    serve_main(args.serve_args, verbose=args.verbose)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rag`` command."""
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers over German news articles.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log progress details, with the libraries' own progress bars and warnings")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -126,8 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
     p.set_defaults(func=cmd_ingest)
 
+    def no_build(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-build", action="store_true",
+                       help="refuse instead of building a missing, stale or damaged index first")
+
     p = sub.add_parser("ask", help="answer a question with cited sources")
     common(p)
+    no_build(p)
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5, help=f"passages to read (1-{MAX_K}, default 5)")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
@@ -135,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="show the best passages for a query")
     common(p)
+    no_build(p)
     p.add_argument("query")
     p.add_argument("--k", type=int, default=10, help=f"passages to show (1-{MAX_K}, default 10)")
     p.add_argument("--json", action="store_true")
@@ -142,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", help="list the indexed articles")
     common(p)
+    no_build(p)
     p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)
@@ -166,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         args.serve_args = extra + args.serve_args
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    configure_output(args.verbose)
     try:
         return int(args.func(args) or 0)
     except RagError as exc:
