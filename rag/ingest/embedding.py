@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 BATCH = 32  # texts per model batch (sentence-transformers' default)
-BATCHES_PER_STEP = 8  # model batches between two progress-bar updates
+BATCHES_PER_STEP = 2  # model batches between two progress-bar updates (a small corpus still shows progress)
 
 Encode = Callable[[list[str]], np.ndarray]
 
