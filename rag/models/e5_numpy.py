@@ -24,6 +24,7 @@ from rag.models.embed import E5_QUERY_PREFIX, Embedder, check_batch_size, check_
 from rag.models.provision import E5_ALIASES, resolve_model
 
 MAX_TOKENS = 512
+BATCH_TOKENS = 2048  # padded tokens in one forward pass
 _DTYPES = {"F32": np.float32}
 
 
@@ -112,19 +113,32 @@ class NumpyE5:
         return _layer_norm(x + self._dense(h, p + "output.dense"),
                            self.w[p + "output.LayerNorm.weight"], self.w[p + "output.LayerNorm.bias"], self.eps)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Mean-pooled, L2-normalized embeddings of ``texts`` (prefixes already added), one batch."""
-        with self._threads():
-            return self._encode(texts)
+    def encode(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
+        """Mean-pooled, L2-normalized embeddings of ``texts`` (prefixes already added), rows in input order.
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        valid = np.zeros((len(texts), length), dtype=np.float32)
-        for row, e in enumerate(encodings):
-            ids[row, :len(e.ids)] = e.ids
-            valid[row, :len(e.ids)] = 1.0
+        Texts are batched by token count: at most ``batch_size`` texts and ``BATCH_TOKENS`` padded
+        tokens a batch, so one long text is not padded together with many short ones.
+        """
+        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        with self._threads():
+            while order:
+                batch = order[:1]
+                while (len(batch) < min(batch_size, len(order))
+                       and (len(batch) + 1) * len(ids[order[len(batch)]]) <= BATCH_TOKENS):
+                    batch = order[:len(batch) + 1]
+                out[batch] = self._forward([ids[i] for i in batch])
+                order = order[len(batch):]
+        return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        length = max(len(t) for t in batch)
+        ids = np.zeros((len(batch), length), dtype=np.int64)
+        valid = np.zeros((len(batch), length), dtype=np.float32)
+        for row, tokens in enumerate(batch):
+            ids[row, :len(tokens)] = tokens
+            valid[row, :len(tokens)] = 1.0
         w = self.w
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length]
         x = x + w["embeddings.token_type_embeddings.weight"][0]
@@ -178,13 +192,7 @@ class NumpyQueryEncoder:
         """Embed search queries; shape ``(n, dimension)``, rows in input order."""
         check_batch_size(batch_size)
         items = [E5_QUERY_PREFIX + t for t in check_texts(texts, "texts")]
-        engine = self._get()
-        out = np.zeros((len(items), engine.dimension), dtype=np.float32)
-        order = sorted(range(len(items)), key=lambda i: len(items[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
-            out[rows] = engine.encode([items[i] for i in rows])
-        return out
+        return self._get().encode(items, batch_size=batch_size)
 
 
 def query_encoder(model: str, *, progress: bool = False) -> NumpyQueryEncoder | Embedder:
