@@ -21,6 +21,7 @@ from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
 from rag.lang.text import detect_language
 from rag.retrieve.filtering import make_filters, no_match
+from rag.models.e5_numpy import query_encoder
 from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
@@ -96,10 +97,10 @@ class Assistant:
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
         seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
-        embedder = Embedder(settings.model, progress=progress)
-        if store is None:
-            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
-                               build=build, progress=progress)
+        embedder = query_encoder(settings.model, progress=progress)  # no torch unless the model needs it
+        if store is None:  # a build embeds passages with the sentence-transformers model, loaded only then
+            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir,
+                               embedder=Embedder(settings.model, progress=progress), build=build, progress=progress)
         return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
                    settings=settings, retrieval=retrieval, answering=answering, answerer=answerer)
 

@@ -340,7 +340,7 @@ def test_stale_index_is_rebuilt_on_the_next_load(index_copy, seeds_copy):
 
 
 @pytest.mark.slow
-def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
+def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy, passage_embedder):
     from rag.ingest.build import build_index
 
     served = Assistant.load(index_copy, seeds=seeds_copy)
@@ -349,7 +349,7 @@ def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
     assert served.manifest["snapshot"] == before
     (seeds_copy / "005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     assert served.reload() is False  # the corpus changed, but nobody ingested it yet
-    report = build_index(seeds_copy, index_copy, settings=served.settings, embedder=served.embedder)
+    report = build_index(seeds_copy, index_copy, settings=served.settings, embedder=passage_embedder)
     assert report.added == ["005_new"]
     assert served.reload() is True
     assert served.manifest["snapshot"] != before and served.manifest["counts"]["articles"] == 6

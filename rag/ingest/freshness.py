@@ -7,7 +7,6 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import CorruptIndexError, IndexMissingError, StaleIndexError
-from rag.ingest.build import build_index
 from rag.ingest.corpus import corpus_hashes
 from rag.ingest.loaders import default_loaders, versions
 from rag.models.base import PassageEncoder
@@ -73,5 +72,7 @@ def open_index(
             exclude = excludes_of(manifest)
     except (IndexMissingError, CorruptIndexError, AttributeError):
         pass
+    from rag.ingest.build import build_index  # chunking and its libraries load only for a build
+
     build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress, exclude=exclude)
     return FaissStore.open(index_dir)

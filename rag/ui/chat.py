@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from rag.answer.followup import rewrite_followup
 from rag.errors import InvalidQuestionError
 from rag.retrieve.query import clean_question
 from rag.types import Answer, Article
+from rag.ui.quiet import configure_output
 from rag.ui.views import (
     CORPUS_HEADERS,
     CSS,
@@ -213,11 +215,23 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
     return demo
 
 
+def _env_port(parser: argparse.ArgumentParser) -> int:
+    """``$GRADIO_SERVER_PORT`` as a port number, or 7860."""
+    raw = os.environ.get("GRADIO_SERVER_PORT", "").strip()
+    if not raw:
+        return 7860
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        parser.error(f"GRADIO_SERVER_PORT must be a port number from 1 to 65535, got {raw!r}; fix or unset it")
+    return int(raw)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
+    """Command-line options; ``$GRADIO_SERVER_NAME`` and ``$GRADIO_SERVER_PORT`` set the defaults, as in any Gradio app."""
     parser = argparse.ArgumentParser(prog="rag serve", description="Serve the Nachrichten-RAG web chat.")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    host = os.environ.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1"
+    port = _env_port(parser)
+    parser.add_argument("--host", default=host, help=f"interface to listen on (default {host}; $GRADIO_SERVER_NAME)")
+    parser.add_argument("--port", type=int, default=port, help=f"port (default {port}; $GRADIO_SERVER_PORT)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
     parser.add_argument("--seeds", type=Path, default=None,
                         help="corpus folder (default: the one the index was built from, else the project's seeds/)")
@@ -231,10 +245,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
     """Load the model and index once, then serve the chat until interrupted."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_output(verbose, fmt="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 
 from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
-from rag.errors import RagError
+from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
 from rag.retrieve.filtering import make_filters, no_match
+from rag.ui.printing import day, print_answer, print_report
+from rag.ui.quiet import configure_output
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -24,9 +25,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported lazily
+    """The assistant over a fresh index; a missing, stale or damaged one is built first (unless --no-build)."""
     from rag.assistant import Assistant
 
-    return Assistant.load(args.index, seeds=_seeds(args), settings=_settings(args), progress=True)
+    settings, seeds = _settings(args), _seeds(args)
+    try:
+        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False)
+    except (IndexMissingError, StaleIndexError, CorruptIndexError):
+        if getattr(args, "no_build", False):
+            raise
+    from rag.ingest.corpus import corpus_files
+
+    print(f"Building the index ({len(corpus_files(seeds))} article files)…", file=sys.stderr, flush=True)
+    report = _build(args, settings, rebuild=False)
+    print_report(report, sys.stderr)
+    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False)
 
 
 def _seeds(args: argparse.Namespace) -> Path:
@@ -37,26 +50,21 @@ def _seeds(args: argparse.Namespace) -> Path:
     return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    """Build or update the index."""
+def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # noqa: ANN202 - a BuildReport
     from rag.ingest.build import build_index
     from rag.models.embed import Embedder
 
-    settings = _settings(args)
-    report = build_index(_seeds(args), args.index, settings=settings, embedder=Embedder(settings.model, progress=True),
-                         rebuild=args.rebuild, progress=True, exclude=_excludes(args))
-    for line in report.skipped:
-        print(f"skipped: {line}", file=sys.stderr)
-    for line in report.warnings:
-        print(f"warning: {line}", file=sys.stderr)
-    for line in report.errors:
-        print(f"error: {line}", file=sys.stderr)
-    kind = "full build" if report.full_rebuild else "incremental update"
-    print(f"Index at {report.index_dir} ({kind}, {report.seconds:.1f} s): {report.articles} articles, "
-          f"{report.chunks} passages, {report.sentences} sentences; embedded {report.embedded_texts} texts and {report.embedded_terms} vocabulary terms.")
-    for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-        if ids and not report.full_rebuild:
-            print(f"  {label}: {', '.join(ids)}")
+    embedder = Embedder(settings.model, progress=True, verbose=args.verbose)
+    return build_index(_seeds(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True,
+                       exclude=_excludes(args))
+
+
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Build or update the index."""
+    report = _build(args, _settings(args), rebuild=args.rebuild)
+    print_report(report, sys.stdout)
     return 1 if report.errors else 0
 
 
@@ -80,22 +88,8 @@ def _filters(args: argparse.Namespace) -> dict:
     return {"since": args.since, "until": args.until, "sources": args.source or None}
 
 
-def _day(date: str | None) -> str:
-    return date[:10] if date else "undated"
 
 
-def _print_answer(answer) -> None:
-    print(answer.text)
-    if answer.citations:
-        print("\nSources:")
-        for c in answer.citations:
-            who = c.source or "unknown outlet"
-            print(f"  [{c.number}] {c.title} — {who}, {_day(c.date)} ({c.article_id})")
-            print(f"      „{c.quote}“")
-    elif answer.hits:
-        print("\nClosest passages:")
-        for i, h in enumerate(answer.hits[:3], start=1):
-            print(f"  {i}. {h.source or 'unknown outlet'}, {_day(h.date)}: {h.text[:160]}…")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -104,7 +98,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_answer(answer)
+        print_answer(answer)
     return 0
 
 
@@ -120,7 +114,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(no_match(filters, assistant.store.articles))
         return 0
     for i, h in enumerate(hits, start=1):
-        print(f"{i:>2}. {h.score:.4f}  {h.id}  {h.source or 'unknown outlet'}, {_day(h.date)}")
+        print(f"{i:>2}. {h.score:.4f}  {h.id}  {h.source or 'unknown outlet'}, {day(h.date)}")
         print(f"    {h.text[:200]}")
     return 0
 
@@ -133,7 +127,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
         print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False, indent=2))
         return 0
     for a in articles:
-        print(f"{a.id}  {_day(a.date):<10}  {a.source or 'unknown outlet':<20}  {a.title}  {a.url or ''}".rstrip())
+        print(f"{a.id}  {day(a.date):<10}  {a.source or 'unknown outlet':<20}  {a.title}  {a.url or ''}".rstrip())
     if filters is not None and not articles:
         print("No indexed article matches the filter; `rag articles` without filters lists them all.")
     return 0
@@ -172,14 +166,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from rag.ui.chat import main as serve_main
 
-    serve_main(args.serve_args)
+    serve_main(args.serve_args, verbose=args.verbose)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rag`` command."""
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers over German news articles.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log progress details, with the libraries' own progress bars and warnings")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -215,8 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ingest", action="store_true", help="only fetch and store; index later with `rag ingest`")
     p.set_defaults(func=cmd_add)
 
+    def no_build(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-build", action="store_true",
+                       help="refuse instead of building a missing, stale or damaged index first")
+
     p = sub.add_parser("ask", help="answer a question with cited sources")
     common(p)
+    no_build(p)
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5, help=f"passages to read (1-{MAX_K}, default 5)")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
@@ -225,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="show the best passages for a query")
     common(p)
+    no_build(p)
     p.add_argument("query")
     p.add_argument("--k", type=int, default=10, help=f"passages to show (1-{MAX_K}, default 10)")
     p.add_argument("--json", action="store_true")
@@ -235,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--json", action="store_true", help="print every field of every article as JSON")
     filtering(p)
+    no_build(p)
     p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         args.serve_args = extra + args.serve_args
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    configure_output(args.verbose)
     try:
         return int(args.func(args) or 0)
     except RagError as exc:

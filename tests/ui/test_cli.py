@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,11 +23,10 @@ QUESTION = "What did Germany offer?"
 
 
 @pytest.fixture(scope="module")
-def cli_index(tmp_path_factory) -> Path:
-    """An index built by ``rag ingest`` into a fresh folder (shared by the tests of this module)."""
+def cli_index(assistant, tmp_path_factory) -> Path:
+    """A copy of the session's index of the shipped corpus (built once per run), for this module."""
     index = tmp_path_factory.mktemp("cli") / "index"
-    code = main(["ingest", "--index", str(index), "--seeds", str(SEEDS)])
-    assert code == 0
+    shutil.copytree(assistant.index_dir, index)
     return index
 
 
@@ -37,7 +37,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_ingest_builds_an_index(cli_index, capsys):
+def test_ingest_of_an_unchanged_corpus_reembeds_nothing(cli_index, capsys):
     manifest = json.loads((cli_index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["articles"] == 5
     # a second ingest is an incremental update that re-embeds nothing
@@ -124,16 +124,18 @@ def test_invalid_input_exits_2_with_a_message(cli_index, capsys, argv):
     assert err.startswith("error: ") and out == ""
 
 
-def _ask_empty_in_a_subprocess(index: Path) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def empty_question_run(cli_index) -> subprocess.CompletedProcess:
+    """``rag ask ""`` in a new process, run once for the tests that read its output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "rag", "ask", "", "--index", str(index), "--seeds", str(SEEDS)],
+        [sys.executable, "-m", "rag", "ask", "", "--index", str(cli_index), "--seeds", str(SEEDS)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=False,
     )
 
 
-def test_empty_question_in_a_subprocess_has_no_traceback(cli_index):
-    proc = _ask_empty_in_a_subprocess(cli_index)
+def test_empty_question_in_a_subprocess_has_no_traceback(empty_question_run):
+    proc = empty_question_run
     assert proc.returncode == 2
     assert "error: The question is empty" in proc.stderr
     assert proc.stderr.splitlines()[-1].startswith("error: ")
@@ -141,9 +143,51 @@ def test_empty_question_in_a_subprocess_has_no_traceback(cli_index):
     assert proc.stdout == ""
 
 
-def test_error_output_is_only_the_error_message(cli_index):
-    proc = _ask_empty_in_a_subprocess(cli_index)
-    assert proc.stderr == "error: The question is empty: type a question about the articles.\n"
+def test_error_output_is_only_the_error_message(empty_question_run):
+    assert empty_question_run.stderr == "error: The question is empty: type a question about the articles.\n"
+
+
+HEAVY = ("torch", "transformers", "sentence_transformers")
+COLD_ASK = """
+import json, sys
+from rag.ui.cli import main
+code = main(sys.argv[2:])
+with open(sys.argv[1], "w") as fh:
+    json.dump({"code": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in %r)}, fh)
+""" % (HEAVY,)
+
+
+def test_ask_on_a_fresh_index_is_quiet_and_imports_no_torch(cli_index, tmp_path):
+    record = tmp_path / "modules.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", COLD_ASK, str(record), "ask", QUESTION, "--index", str(cli_index), "--seeds", str(SEEDS)],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600, check=False,
+    )
+    seen = json.loads(record.read_text())
+    assert seen == {"code": 0, "heavy": []}, proc.stderr[-2000:]
+    assert proc.stderr == ""  # no progress bars, no library warnings, no log lines
+    assert "[1]" in proc.stdout and "Sources:" in proc.stdout
+
+
+def test_no_build_refuses_a_missing_index_and_names_the_fix(tmp_path, capsys):
+    missing = tmp_path / "no-index"
+    code, out, err = run(capsys, "ask", QUESTION, "--index", str(missing), "--seeds", str(SEEDS), "--no-build")
+    assert code == 2 and out == ""
+    assert err.startswith("error: No index in") and "rag ingest" in err
+    assert not (missing / "manifest.json").exists()
+
+
+def test_ask_on_a_stale_index_builds_it_first_and_shows_the_report(cli_index, seeds_copy, tmp_path, capsys):
+    index = tmp_path / "index"
+    shutil.copytree(cli_index, index)
+    (seeds_copy / "005_new.txt").write_text(
+        "Spanien schickt Minenräumer\n\nSpanien will nach einem Waffenstillstand Minenräumer in die Ukraine "
+        "schicken, sagte die Verteidigungsministerin am Montag.\n", encoding="utf-8")
+    code, out, err = run(capsys, "ask", "Was will Spanien schicken?", "--index", str(index), "--seeds", str(seeds_copy))
+    assert code == 0
+    assert err.startswith("Building the index (6 articles)…\n")
+    assert "incremental update" in err and "6 articles" in err and "added: 005_new" in err
+    assert "Minenräumer" in out and "005_new" in out
 
 
 @pytest.mark.parametrize("argv, key, expected", [
