@@ -59,8 +59,6 @@ def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # n
                        exclude=_excludes(args))
 
 
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Build or update the index."""
     report = _build(args, _settings(args), rebuild=args.rebuild)
@@ -70,7 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _excludes(args: argparse.Namespace) -> list[str]:
     """--exclude globs, else those the index was built with from the same corpus folder."""
-    if args.exclude:
+    if getattr(args, "exclude", None):
         return list(args.exclude)
     from rag.ingest.freshness import excludes_of
     from rag.store.manifest import read_manifest

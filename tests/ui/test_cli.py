@@ -185,7 +185,7 @@ def test_ask_on_a_stale_index_builds_it_first_and_shows_the_report(cli_index, se
         "schicken, sagte die Verteidigungsministerin am Montag.\n", encoding="utf-8")
     code, out, err = run(capsys, "ask", "Was will Spanien schicken?", "--index", str(index), "--seeds", str(seeds_copy))
     assert code == 0
-    assert err.startswith("Building the index (6 articles)…\n")
+    assert err.startswith("Building the index (6 article files)…\n")
     assert "incremental update" in err and "6 articles" in err and "added: 005_new" in err
     assert "Minenräumer" in out and "005_new" in out
 
