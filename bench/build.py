@@ -42,6 +42,7 @@ from rag.ingest.chunking import article_sentences, chunk_article
 from rag.ingest.corpus import load_corpus
 from rag.ingest.textfile import TextLoader, decode_bytes
 from rag.models.embed import Embedder
+from rag.store.manifest import read_manifest
 from rag.store.snapshot import FaissStore
 
 BATCH_SIZE = 32

@@ -24,6 +24,9 @@ from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
+from rag.lang.text import detect_language
+from rag.retrieve.filtering import make_filters, no_match
+from rag.models.e5_numpy import query_encoder
 from rag.retrieve.hybrid import HybridRetriever, Retrieval, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
@@ -31,6 +34,7 @@ from rag.types import Answer, Article, Hit
 
 __all__ = ["Assistant", "check_k", "clean_question"]
 MODES = ("auto", "generate", "extract")
+NO_MATCH = "no article matches the filters"  # Answer.reason when the filters leave nothing to search
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,10 @@ class Assistant:
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
         seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
-        embedder = Embedder(settings.model, progress=progress)
-        if store is None:
-            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir, embedder=embedder,
-                               build=build, progress=progress)
+        embedder = query_encoder(settings.model, progress=progress)  # no torch unless the model needs it
+        if store is None:  # a build embeds passages with the sentence-transformers model, loaded only then
+            store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir,
+                               embedder=Embedder(settings.model, progress=progress), build=build, progress=progress)
         return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
                    settings=settings, retrieval=retrieval, answering=answering, answerer=answerer, llm=llm)
 
@@ -167,30 +171,48 @@ class Assistant:
             if load is not None:
                 load()
 
-    def search(self, query: str, *, k: int = 10) -> list[Hit]:
-        """The ``k`` best passages for a query, best first, each with its score."""
-        text, k = clean_question(query), check_k(k)
-        return list(self._state.retriever.retrieve(text, k=k).hits)
+    @property
+    def outlets(self) -> list[str]:
+        """The outlets of the indexed articles, sorted (what ``sources=`` can name)."""
+        return sorted({a.source for a in self._state.store.articles.values() if a.source}, key=str.casefold)
 
-    def ask(self, question: str, *, k: int = 5, mode: str = "auto") -> Answer:
+    def search(self, query: str, *, k: int = 10, since: object = None, until: object = None,
+               sources: object = None) -> list[Hit]:
+        """The ``k`` best passages for a query, best first, each with its score; ``since``/``until``
+        (``YYYY-MM-DD``, inclusive) and ``sources`` (outlet names) restrict which articles are searched."""
+        text, k = clean_question(query), check_k(k)
+        filters = make_filters(since, until, sources)
+        return list(self._state.retriever.retrieve(text, k=k, filters=filters).hits)
+
+    def ask(self, question: str, *, k: int = 5, mode: str = "auto", since: object = None, until: object = None,
+            sources: object = None) -> Answer:
         """Answer a question from the ``k`` best passages, with citations, or abstain.
 
         ``mode``: ``"extract"`` quotes the articles; ``"generate"`` has the language model write the
         answer in the question's language (each sentence checked against its citation); ``"auto"``
-        generates when a language model is configured.
+        generates when a language model is configured. The filters are those of ``search``; a filter
+        that leaves no article gives an abstention that says so.
         """
         final = None
-        for event in self.ask_stream(question, k=k, mode=mode):
+        for event in self.ask_stream(question, k=k, mode=mode, since=since, until=until, sources=sources):
             if isinstance(event, Answer):
                 final = event
         assert final is not None
         return final
 
-    def ask_stream(self, question: str, *, k: int = 5, mode: str = "auto") -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, *, k: int = 5, mode: str = "auto", since: object = None,
+                   until: object = None, sources: object = None) -> Iterator[str | Answer]:
         """Like ``ask``, but yields each checked sentence of a generated answer as it is written, then the ``Answer``."""
         text, k = clean_question(question), check_k(k)
         self._check_mode(mode)
-        yield from self._answer(self._state, self._state.retriever.retrieve(text, k=k), question, mode)
+        filters = make_filters(since, until, sources)
+        state = self._state
+        if filters is not None and not any(filters.admits(a) for a in state.store.articles.values()):
+            language = detect_language(text)
+            yield Answer(without_surrogates(question), no_match(filters, state.store.articles, language),
+                         abstained=True, language=language, reason=NO_MATCH)
+            return
+        yield from self._answer(state, state.retriever.retrieve(text, k=k, filters=filters), question, mode)
 
     def _check_mode(self, mode: str) -> None:
         if mode not in MODES:

@@ -10,7 +10,7 @@ from typing import Any
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
-FORMAT_VERSION = 3  # 3: BM25 and USE vectors stored with the snapshot
+FORMAT_VERSION = 4  # 3: BM25 and USE vectors stored with the snapshot; 4: vectors for some terms, the whole vocabulary apart
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Article:
-    """One cleaned news article; ``body`` keeps paragraphs separated by blank lines."""
+    """One cleaned news article; ``body`` keeps paragraphs separated by blank lines.
+
+    ``date`` is ISO 8601, day first (``2024-04-22``), with time and zone when known
+    (``2024-04-22T15:26:46+00:00``); ``source`` is the outlet or site name; ``language`` an ISO 639-1 code.
+    """
 
     id: str
     title: str
@@ -16,10 +20,24 @@ class Article:
     date: str | None = None
     source: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.authors, tuple):  # read back from JSON as a list
+            object.__setattr__(self, "authors", tuple(self.authors or ()))
+
+    @property
+    def day(self) -> str | None:
+        """The publication day (``YYYY-MM-DD``) without time, or None."""
+        return self.date[:10] if self.date else None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return asdict(self)
+        data = asdict(self)
+        data["authors"] = list(self.authors)
+        return data
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,16 @@ def assistant():
     shutil.rmtree(index_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def passage_embedder():
+    """The real sentence-transformers e5 model that builds embed passages with, loaded once per session."""
+    from rag.models.embed import Embedder
+
+    embedder = Embedder()
+    embedder.load()
+    return embedder
+
+
 class FakeUse:
     """A stand-in second encoder (USE) for fast tests: the fake embedder under another name."""
 
@@ -129,3 +139,11 @@ def running_app(args: list[str], log_path: Path, *, timeout: float, llm: str = "
             yield url
     except launch.AppStartError as exc:
         pytest.fail(str(exc))
+
+
+FIRST = "tests/models/test_e5_numpy.py::test_questions_get_the_vectors_sentence_transformers_gives_them"
+
+
+def pytest_collection_modifyitems(items):
+    """The check of the question encoder against sentence-transformers runs first: every answer rests on it."""
+    items.sort(key=lambda item: not item.nodeid.endswith(FIRST.split("/", 1)[1]))

@@ -340,7 +340,7 @@ def test_stale_index_is_rebuilt_on_the_next_load(index_copy, seeds_copy):
 
 
 @pytest.mark.slow
-def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
+def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy, passage_embedder):
     from rag.ingest.build import build_index
 
     served = Assistant.load(index_copy, seeds=seeds_copy)
@@ -349,7 +349,7 @@ def test_reload_switches_only_after_the_index_changed(index_copy, seeds_copy):
     assert served.manifest["snapshot"] == before
     (seeds_copy / "005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     assert served.reload() is False  # the corpus changed, but nobody ingested it yet
-    report = build_index(seeds_copy, index_copy, settings=served.settings, embedder=served.embedder)
+    report = build_index(seeds_copy, index_copy, settings=served.settings, embedder=passage_embedder)
     assert report.added == ["005_new"]
     assert served.reload() is True
     assert served.manifest["snapshot"] != before and served.manifest["counts"]["articles"] == 6
@@ -436,3 +436,70 @@ def test_ask_and_search_equals_ask_and_search_apart(assistant):
         assert [(h.id, h.score) for h in hits] == [(h.id, h.score) for h in assistant.search(question, k=10)]
     answer, hits = assistant.ask_and_search(questions[0], k=3, depth=2)  # depth below k: still k read
     assert comparable(answer) == comparable(assistant.ask(questions[0], k=3)) and len(hits) == 2
+
+
+# --- filters by date and outlet (real model) ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_outlet_filter_restricts_every_source(assistant):
+    assert "dpa" in assistant.outlets and "APA/Reuters/dpa" in assistant.outlets
+    answer = assistant.ask("What did Germany offer?", sources=["DPA"])  # outlet names match case-insensitively
+    assert answer.hits and all(h.source == "dpa" for h in answer.hits)
+    assert all(c.source == "dpa" for c in answer.citations)
+    hits = assistant.search("Sicherheitsgarantien", k=10, sources="APA/Reuters/dpa")
+    assert hits and {h.article_id for h in hits} == {"001_839590ddcec05f87"}
+
+
+@pytest.mark.slow
+def test_a_date_filter_is_applied_before_ranking(assistant):
+    hits = assistant.search("Sicherheitsgarantien Paris", k=10, since="2026-01-07", until="2026-01-31")
+    assert hits and all(h.date and "2026-01-07" <= h.date[:10] <= "2026-01-31" for h in hits)
+    unfiltered = assistant.search("Sicherheitsgarantien Paris", k=10)
+    assert any(h.date is None or h.date[:10] < "2026-01-07" for h in unfiltered)  # the filter did remove some
+
+
+@pytest.mark.slow
+def test_a_filter_that_leaves_no_article_says_so(assistant):
+    answer = assistant.ask("What did Germany offer?", since="2020-01-01", until="2020-12-31")
+    assert answer.abstained and answer.citations == () and answer.hits == ()
+    assert answer.text.startswith("No indexed article matches the filter (from 2020-01-01 to 2020-12-31).")
+    assert "5 articles (2026-01-06 to 2026-01-08)" in answer.text
+    assert assistant.ask("Was hat Deutschland angeboten?", sources=["Gibt es nicht"]).text.startswith("Kein Artikel")
+    assert assistant.search("Waffenstillstand", sources=["Gibt es nicht"]) == []
+
+
+@pytest.mark.parametrize("kwargs", [{"since": "06.01.2026"}, {"until": "2026-13-01"},
+                                    {"since": "2026-01-08", "until": "2026-01-06"}, {"sources": 3}])
+@pytest.mark.slow
+def test_bad_filter_values_raise_invalid_question(assistant, kwargs):
+    with pytest.raises(InvalidQuestionError):
+        assistant.ask("What did Germany offer?", **kwargs)
+    with pytest.raises(InvalidQuestionError):
+        assistant.search("Waffenstillstand", **kwargs)
+
+
+NEWS = Path(__file__).resolve().parent / "fixtures" / "news"
+
+
+@pytest.fixture(scope="module")
+def news_assistant(tmp_path_factory):
+    """The real assistant over the invented HTML pages, feeds and JSON Lines export of tests/fixtures/news."""
+    return Assistant.load(tmp_path_factory.mktemp("news-index"), seeds=NEWS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, article, outlet, day", [
+    ("Wann wird die Brücke über die Ahrbach gesperrt?", "feed-de662149aa", "Talbote Beispiel", "2025-05-05"),  # RSS
+    ("How many passengers per hour does the new cable car carry?", "atom-ef4542450c", "Bergblatt Beispiel", "2025-09-09"),
+    ("Wann öffnet die Stadtbibliothek sonntags?", "export-308099cfc7", "Wochenkurier Beispiel", "2025-09-18"),  # JSONL
+    ("Wie viele Besucher kamen zum Hafenfest?", "hafen", "Nordkurier Beispiel", "2025-06-02"),  # HTML
+])
+def test_answers_from_feeds_exports_and_pages_cite_outlet_and_date(news_assistant, question, article, outlet, day):
+    answer = news_assistant.ask(question)
+    assert not answer.abstained, answer.text
+    lead = answer.citations[0]
+    assert (lead.article_id, lead.source, lead.date[:10]) == (article, outlet, day)
+    assert f"{outlet} ({day})" in answer.text
+    assert sorted(news_assistant.outlets) == ["Bergblatt Beispiel", "Musterstadt Kurier", "Nordkurier Beispiel",
+                                              "Talbote Beispiel", "Wochenkurier Beispiel"]

@@ -100,11 +100,13 @@ class EntityChecker:
     ``common_nouns`` (see ``rag.nouns``) are never unknown in a German question: a German noun the
     articles do not use ("Vorrang") is a choice of words, not a name they never mention. English
     capitalizes only names, so there "Cup" in "World Cup" stays a name.
+    ``terms`` are the corpus words with a vector (not acronyms); ``vocabulary`` (default:
+    the terms) is every corpus word, which counts by spelling and transliteration.
     """
 
     def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
                  min_ratio: float = 0.85, countries: frozenset[str] | None = None,
-                 common_nouns: frozenset[str] = frozenset()) -> None:
+                 common_nouns: frozenset[str] = frozenset(), vocabulary: Sequence[str] | None = None) -> None:
         if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
             raise ValueError("min_cosine and min_ratio must be in (0, 1]")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
@@ -112,8 +114,9 @@ class EntityChecker:
         names = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
         self.vectors = vectors[names] if len(vectors) else vectors
         self.min_cosine, self.min_ratio = min_cosine, min_ratio
-        self._folded = {fold(t) for t in terms}
-        self._keys = sorted({transliterate(t) for t in terms})
+        spelled = terms if vocabulary is None else vocabulary  # every corpus word counts by spelling
+        self._folded = {fold(t) for t in spelled}
+        self._keys = sorted({transliterate(t) for t in spelled})
         self.countries = countries
         self.common_nouns = common_nouns
 
@@ -158,7 +161,7 @@ class AnswerabilityCheck:
     def __init__(self, store: Store, *, config: AnswerConfig | None = None) -> None:
         self.config = config or AnswerConfig()
         self.entities = EntityChecker(
-            store.terms, store.vectors("terms"), min_cosine=self.config.entity_cosine,
+            store.terms, store.vectors("terms"), min_cosine=self.config.entity_cosine, vocabulary=store.vocabulary,
             countries=mentioned_countries([f"{a.title}\n{a.body}" for a in store.articles.values()]),
             common_nouns=common_nouns(),
         )

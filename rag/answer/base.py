@@ -63,9 +63,9 @@ def frame(language: str) -> dict[str, str]:
 
 
 def attribution(hit: Hit, language: str) -> str:
-    """'dpa (2026-01-08)' or a neutral phrase when the outlet is unknown."""
+    """'dpa (2026-01-08)' (the day, without a time) or a neutral phrase when the outlet is unknown."""
     who = hit.source or frame(language)["unknown"]
-    return f"{who} ({hit.date})" if hit.date else who
+    return f"{who} ({hit.date[:10]})" if hit.date else who
 
 
 def abstention(retrieval: Retrieval, reason: str) -> Answer:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from rag.config import FORMAT_VERSION, Settings
 from rag.errors import CorruptIndexError, IndexMissingError, RagError
 from rag.ingest.chunking import article_sentences, chunk_article
 from rag.ingest.corpus import corpus_hash, corpus_hashes, load_corpus
+from rag.ingest.loaders import default_loaders, versions
+from rag.ingest.embedding import encode_sorted, select_terms, stage
 from rag.lang.text import terms as find_terms
 from rag.models.base import PassageEncoder, TextEncoder
 from rag.store.base import IndexContent
@@ -22,7 +26,7 @@ from rag.store.manifest import build_lock, manifest_mismatch, read_manifest, ser
 from rag.store.snapshot import FaissStore, write_snapshot
 from rag.types import Article, Chunk, Sentence
 
-TERM_BATCH = 256  # terms are a few tokens long: large batches keep their cost small
+TERM_BATCH = 128  # terms are a few tokens long: large batches (of similar length) keep their cost small
 
 
 @dataclass
@@ -42,6 +46,7 @@ class BuildReport:
     full_rebuild: bool = False
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files of the corpus folder that are no articles, with why
     seconds: float = 0.0
 
 
@@ -72,6 +77,8 @@ def _reused(prev: FaissStore, article: Article, file_sha: str) -> _Part | None:
     info = prev.manifest.get("articles", {}).get(article.id)
     if not info or info.get("sha256") != file_sha or article.id not in prev.articles:
         return None
+    if prev.articles[article.id].body != article.body:  # same file, another parser: its passages changed
+        return None
     chunk_rows = [i for i, c in enumerate(prev.chunks) if c.article_id == article.id]
     sent_rows = [i for i, s in enumerate(prev.sentences) if s.article_id == article.id]
     vectors = {"chunks": prev.vectors("chunks", chunk_rows), "sentences": prev.vectors("sentences", sent_rows)}
@@ -80,30 +87,38 @@ def _reused(prev: FaissStore, article: Article, file_sha: str) -> _Part | None:
     return _Part(article, [prev.chunks[i] for i in chunk_rows], [prev.sentences[i] for i in sent_rows], vectors)
 
 
-def _term_table(
-    articles: list[Article], prev: FaissStore | None, embedder: PassageEncoder, report: BuildReport
-) -> tuple[list[str], np.ndarray]:
-    """The corpus vocabulary of names and nouns with their vectors (reused where unchanged)."""
-    terms = sorted(set().union(*(find_terms(f"{a.title}\n{a.body}") for a in articles)))
+def _term_table(articles: list[Article], prev: FaissStore | None, embedder: PassageEncoder,
+                report: BuildReport, progress: bool) -> tuple[list[str], list[str], np.ndarray]:
+    """The corpus vocabulary, and the terms of it with vectors (reused where known)."""
+    documents = [f"{a.title}\n{a.body}" for a in articles]
+    vocabulary = sorted(set().union(*(find_terms(d) for d in documents)))
+    terms = select_terms(vocabulary)
     known: dict[str, np.ndarray] = {}
     if prev is not None:
         known = dict(zip(prev.terms, prev.vectors("terms")))
     todo = [t for t in terms if t not in known]
     if todo:
-        known.update(zip(todo, embedder.encode_queries(todo, batch_size=TERM_BATCH)))
+        with stage("Embedding the vocabulary (e5)", len(todo), "term", progress) as bar:
+            encode = partial(embedder.encode_queries, batch_size=TERM_BATCH)
+            known.update(zip(todo, encode_sorted(encode, todo, bar=bar, step=TERM_BATCH)))
     report.embedded_terms = len(todo)
     if not terms:
-        return [], np.zeros((0, embedder.dimension), np.float32)
-    return terms, np.stack([known[t] for t in terms]).astype(np.float32)
+        return vocabulary, [], np.zeros((0, embedder.dimension), np.float32)
+    return vocabulary, terms, np.stack([known[t] for t in terms]).astype(np.float32)
 
 
 def _embed_new(parts: list[_Part], embedder: PassageEncoder, second: TextEncoder | None, progress: bool) -> int:
     """Embed the passages and sentences of the parts that have no vectors yet; return how many texts."""
     todo = [p for p in parts if p.vectors is None]
     texts = [t for p in todo for t in [*(c.text for c in p.chunks), *(s.text for s in p.sentences)]]
-    fresh = embedder.encode_passages(texts, progress=progress) if texts else np.zeros((0, embedder.dimension), np.float32)
     chunk_texts = [c.text for p in todo for c in p.chunks]
-    use = second.encode(chunk_texts) if second is not None and chunk_texts else None
+    with stage("Embedding passages and sentences (e5)", len(texts), "text", progress) as bar:
+        fresh = (encode_sorted(embedder.encode_passages, texts, bar=bar) if texts
+                 else np.zeros((0, embedder.dimension), np.float32))
+    use = None
+    if second is not None and chunk_texts:
+        with stage(f"Embedding passages ({second.name})", len(chunk_texts), "passage", progress) as bar:
+            use = encode_sorted(second.encode, chunk_texts, bar=bar)
     cursor = use_cursor = 0
     for part in todo:
         n_c, n_s = len(part.chunks), len(part.sentences)
@@ -124,10 +139,12 @@ def build_index(
     second_encoder: TextEncoder | None = None,
     rebuild: bool = False,
     progress: bool = False,
+    exclude: Sequence[str] = (),
 ) -> BuildReport:
     """Build or incrementally update the index in ``index_dir`` from ``seeds_dir``.
 
-    ``second_encoder`` (default: USE) embeds the passages for the second dense ranking.
+    ``second_encoder`` (default: USE) embeds the passages for the second dense ranking; ``exclude``
+    holds globs of corpus files that are no articles (recorded in the manifest, so updates keep them out).
     """
     if second_encoder is None:
         from rag.models.use import UseEncoder
@@ -136,9 +153,9 @@ def build_index(
     started = time.perf_counter()
     report = BuildReport(index_dir=index_dir)
     with build_lock(index_dir):
-        loaded = load_corpus(seeds_dir)
-        hashes = corpus_hashes(seeds_dir)
-        report.warnings, report.errors = loaded.warnings, loaded.errors
+        loaded = load_corpus(seeds_dir, exclude=exclude)
+        hashes = corpus_hashes(seeds_dir, exclude=exclude)
+        report.warnings, report.errors, report.skipped = loaded.warnings, loaded.errors, loaded.skipped
         prev = _previous(index_dir, settings, rebuild)
         if prev is not None and "use" not in prev.tables():
             prev = None  # the previous build had no second encoder: embed everything anew
@@ -164,22 +181,25 @@ def build_index(
         sentences = [s for p in parts for s in p.sentences]
         vectors = {table: np.vstack([p.vectors[table] for p in parts])  # type: ignore[index]
                    for table in ("chunks", "sentences", "use")}
-        terms, vectors["terms"] = _term_table(articles, prev, embedder, report)
+        vocabulary, terms, vectors["terms"] = _term_table(articles, prev, embedder, report, progress)
         manifest = {
             "format_version": FORMAT_VERSION,
             "package_version": __version__,
             "model": {"id": settings.model, "dimension": int(embedder.dimension)},
             "second_encoder": second_encoder.name,
             "chunking": settings.chunking(),
-            "corpus": {"dir": str(seeds_dir), "hash": corpus_hash(hashes), "files": hashes},
+            "corpus": {"dir": str(seeds_dir), "hash": corpus_hash(hashes), "files": hashes,
+                       "exclude": list(exclude), "parsers": versions(default_loaders()), "skipped": loaded.skipped},
             "articles": {a.id: {"file": loaded.files[a.id], "sha256": hashes[loaded.files[a.id]]} for a in articles},
-            "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences), "terms": len(terms)},
+            "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences), "terms": len(terms),
+                       "vocabulary": len(vocabulary)},
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "previous_snapshot": serving_snapshot(index_dir),
             "problems": report.errors + report.warnings,
         }
         lexical = LexicalIndex.fit([c.text for c in chunks])
-        write_snapshot(index_dir, IndexContent(manifest, articles, chunks, sentences, terms, vectors, lexical))
+        write_snapshot(index_dir, IndexContent(manifest, articles, chunks, sentences, terms, vectors, lexical,
+                                                 vocabulary))
     report.articles, report.chunks, report.sentences = len(articles), len(chunks), len(sentences)
     report.seconds = time.perf_counter() - started
     return report

@@ -7,8 +7,8 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import CorruptIndexError, IndexMissingError, StaleIndexError
-from rag.ingest.build import build_index
 from rag.ingest.corpus import corpus_hashes
+from rag.ingest.loaders import default_loaders, versions
 from rag.models.base import PassageEncoder
 from rag.store.manifest import manifest_mismatch, read_manifest
 from rag.store.snapshot import FaissStore
@@ -17,11 +17,20 @@ from rag.store.snapshot import FaissStore
 def corpus_changes(manifest: dict[str, Any], seeds_dir: Path) -> list[str]:
     """Human-readable differences between the indexed corpus and the folder now."""
     before: dict[str, str] = manifest.get("corpus", {}).get("files", {})
-    now = corpus_hashes(seeds_dir)
+    now = corpus_hashes(seeds_dir, exclude=excludes_of(manifest))
     changes = [f"added {n}" for n in sorted(now.keys() - before.keys())]
     changes += [f"removed {n}" for n in sorted(before.keys() - now.keys())]
     changes += [f"changed {n}" for n in sorted(now.keys() & before.keys()) if now[n] != before[n]]
+    parsers = manifest.get("corpus", {}).get("parsers")
+    if parsers is not None and parsers != versions(default_loaders()):
+        changes.append("the file parsers were updated")
     return changes
+
+
+def excludes_of(manifest: dict[str, Any]) -> list[str]:
+    """The exclude globs an index was built with."""
+    found = manifest.get("corpus", {}).get("exclude", [])
+    return [str(p) for p in found] if isinstance(found, list) else []
 
 
 def check_fresh(manifest: dict[str, Any], settings: Settings, seeds_dir: Path | None) -> None:
@@ -56,5 +65,14 @@ def open_index(
     except (IndexMissingError, StaleIndexError, CorruptIndexError):
         if not build or seeds_dir is None:
             raise
-    build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress)
+    exclude: list[str] = []
+    try:
+        manifest = read_manifest(index_dir)
+        if Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == seeds_dir.resolve():
+            exclude = excludes_of(manifest)
+    except (IndexMissingError, CorruptIndexError, AttributeError):
+        pass
+    from rag.ingest.build import build_index  # chunking and its libraries load only for a build
+
+    build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress, exclude=exclude)
     return FaissStore.open(index_dir)

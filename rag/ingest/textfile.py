@@ -1,4 +1,4 @@
-"""Plain-text and Markdown news files: parse messy scraped text into clean ``Article`` records.
+"""Plain-text news files: parse messy scraped text into clean ``Article`` records.
 
 ``parse_article`` is pure (text in, Article out); ``TextLoader`` applies it to a file's bytes.
 Decoding: UTF-8 (a BOM is dropped); a file that is not valid UTF-8 is decoded as Windows-1252
@@ -12,13 +12,11 @@ import re
 import unicodedata
 
 from rag.errors import CorpusError
+from rag.ingest.headers import HEADER_LINES, read_footer, read_header
 from rag.types import Article
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: the header/footer table of headers.py (dates with time, bylines with authors)
 
-_DATE_PREFIX = re.compile(r"^\s*(?:date|datum|Datum|Date)\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*")
-_DE_DATE_PREFIX = re.compile(r"^\s*(?:Datum|Stand)\s*:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\b\s*")
-_BYLINE = re.compile(r"^\s*(?:Von|Quelle)\s*:\s*(.+?)\s*$")
 _DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.\-/ ]{1,40}?\s\(([^()]{2,40})\)\s[–—-]\s")
 _BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
@@ -77,26 +75,31 @@ def _first_sentence(text: str) -> str:
     return first
 
 
-def _strip_prefix(lines: list[str], meta: dict[str, str]) -> list[str]:
-    """Remove the metadata prefix (`` date 2026-01-08 ``, ``Von: dpa``) from the first lines."""
-    while lines:
-        first = lines[0]
-        m = _DATE_PREFIX.match(first)
-        d = _DE_DATE_PREFIX.match(first) if not m else None
-        if m:
-            meta.setdefault("date", m.group(1))
-            first = first[m.end():]
-        elif d:
-            day, month, year = (int(g) for g in d.groups())
-            meta.setdefault("date", f"{year:04d}-{month:02d}-{day:02d}")
-            first = first[d.end():]
-        b = _BYLINE.match(first)
-        if b:
-            meta.setdefault("source", b.group(1))
-            first = ""
-        if first == lines[0]:
+def _strip_header(lines: list[str], meta: dict[str, object]) -> list[str]:
+    """Remove the header lines of ``headers.HEADER_FORMS`` (dates, bylines) from the top lines, keeping what they say."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        while i < HEADER_LINES and line:
+            found = read_header(line)
+            if found is None:
+                break
+            values, line = found
+            for key, value in values.items():
+                meta.setdefault(key, value)
+        if line:
+            out.append(line)
+    return out
+
+
+def _strip_footer(lines: list[str], meta: dict[str, object]) -> list[str]:
+    """Remove the footer lines of ``headers.FOOTER_FORMS`` ("Quelle: …", "© dpa") from the last lines."""
+    while len(lines) > 1:
+        found = read_footer(lines[-1])
+        if found is None:
             break
-        lines = ([first] if first else []) + lines[1:]
+        for key, value in found.items():
+            meta.setdefault(key, value)
+        lines = lines[:-1]
     return lines
 
 
@@ -110,20 +113,21 @@ def _join_paragraphs(lines: list[str]) -> str:
     return "".join(parts)
 
 
-def parse_article(text: str, article_id: str, *, name: str | None = None) -> Article:
+def parse_article(text: str, article_id: str, *, name: str | None = None, language: str | None = None) -> Article:
     """Parse one article file's text; raise ``CorpusError`` (naming ``name``, the file, if given)
     if nothing readable remains."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_clean_line(raw) for raw in text.split("\n")]
     lines = [line for line in lines if line]
-    meta: dict[str, str] = {}
-    lines = _strip_prefix(lines, meta)
+    meta: dict[str, object] = {}
+    lines = _strip_header(lines, meta)
     kept: list[str] = []
     for line in lines:
         if _SOURCES_HEADING.match(line):
             break  # the trailing list of outlet names and anything after it is not content
         if not _is_boilerplate(line):
             kept.append(line)
+    kept = _strip_footer(kept, meta)
     if not kept:
         raise CorpusError(f"{name or article_id}: no article text left after removing boilerplate; check the file's content.")
     title_derived = not _looks_like_heading(kept[0]) or len(kept) == 1
@@ -138,16 +142,18 @@ def parse_article(text: str, article_id: str, *, name: str | None = None) -> Art
         id=article_id,
         title=title,
         body=body,
-        date=meta.get("date"),
-        source=source,
+        date=meta.get("date"),  # type: ignore[arg-type]
+        source=source,  # type: ignore[arg-type]
         meta={"title_derived": title_derived, "parser_version": PARSER_VERSION},
+        authors=tuple(meta.get("authors", ())),  # type: ignore[arg-type]
+        language=language,
     )
 
 
 class TextLoader:
-    """``.txt`` and ``.md`` files: one article per file, its id the file name without the suffix."""
+    """``.txt`` files: one article per file, its id the file name without the suffix."""
 
-    suffixes: tuple[str, ...] = (".txt", ".md")
+    suffixes: tuple[str, ...] = (".txt", ".text")
     version: int = PARSER_VERSION
 
     def load(self, data: bytes, name: str, article_id: str) -> tuple[list[Article], list[str]]:

@@ -8,9 +8,12 @@ answer the question; an ordinary noun they happen not to use says nothing of the
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import importlib.resources
 from collections.abc import Iterable
 from functools import lru_cache
+
+from rag.lang.cache import cached
 
 # Wiktionary entry kinds that make a word a name; a form of any such entry is never "common".
 NAME_KINDS = frozenset({"Toponym", "Vorname", "Nachname", "Eigenname", "Abkürzung", "Straßenname"})
@@ -31,14 +34,19 @@ def common_forms(rows: Iterable[list[str]], header: list[str]) -> frozenset[str]
     return frozenset(common - named)
 
 
-@lru_cache(maxsize=1)
-def common_nouns() -> frozenset[str]:
-    """The forms of German common nouns, exactly as capitalized in Wiktionary (loaded once)."""
+def _read_common_nouns() -> frozenset[str]:
     source = importlib.resources.files("german_nouns") / "nouns.csv"
     with source.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         return common_forms(reader, header)
+
+
+@lru_cache(maxsize=1)
+def common_nouns() -> frozenset[str]:
+    """The forms of German common nouns, exactly as capitalized in Wiktionary (loaded once, then cached on disk)."""
+    version = f"{importlib.metadata.version('german-nouns')}-{'.'.join(sorted(NAME_KINDS))}"
+    return cached("german-common-nouns", version, _read_common_nouns)
 
 
 def ordinary_word(word: str, language: str) -> bool:

@@ -26,7 +26,8 @@ def default_prefixes(model_id: str) -> tuple[str, str]:
     return "", ""
 
 
-def _check_texts(texts: Sequence[str], what: str) -> list[str]:
+def check_texts(texts: Sequence[str], what: str) -> list[str]:
+    """The texts as a list; raise ``TypeError`` for a single string or a non-string item."""
     if isinstance(texts, (str, bytes)):
         raise TypeError(f"{what} must be a sequence of strings, not a single string")
     items = list(texts)
@@ -34,6 +35,12 @@ def _check_texts(texts: Sequence[str], what: str) -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"{what}[{i}] must be a string, got {type(text).__name__}")
     return items
+
+
+def check_batch_size(batch_size: object) -> None:
+    """Raise ``ValueError`` unless ``batch_size`` is a positive integer."""
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
 class Embedder:
@@ -47,6 +54,7 @@ class Embedder:
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
         progress: bool = False,
+        verbose: bool = False,
     ) -> None:
         if not isinstance(model, str) or not model.strip():
             raise ValueError("Embedder model must be a non-empty model id or folder path")
@@ -60,7 +68,8 @@ class Embedder:
         self.cache_dir: Path | None = Path(cache_dir) if cache_dir is not None else None
         self.query_prefix: str = default_query if query_prefix is None else query_prefix
         self.passage_prefix: str = default_passage if passage_prefix is None else passage_prefix
-        self.progress: bool = bool(progress)
+        self.progress: bool = bool(progress)  # the provisioning bar
+        self.verbose: bool = bool(verbose)  # the libraries' own bars ("Loading weights", "Batches")
         self._model: Any = None
         self._path: str | None = None
         self._load_lock = threading.Lock()
@@ -102,7 +111,7 @@ class Embedder:
         try:
             from sentence_transformers import SentenceTransformer
 
-            with hf_progress_bars(self.progress):
+            with hf_progress_bars(self.verbose):
                 if is_local:
                     model = SentenceTransformer(path, device="cpu", local_files_only=True)
                 else:
@@ -135,7 +144,7 @@ class Embedder:
             vectors = model.encode(
                 [prefix + t for t in texts],
                 batch_size=batch_size,
-                show_progress_bar=progress,
+                show_progress_bar=progress or self.verbose,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
             )
@@ -143,14 +152,12 @@ class Embedder:
 
     def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         """Embed search queries (with the query prefix); shape ``(n, dimension)``."""
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        return self._encode(_check_texts(texts, "texts"), self.query_prefix, batch_size, False)
+        check_batch_size(batch_size)
+        return self._encode(check_texts(texts, "texts"), self.query_prefix, batch_size, False)
 
     def encode_passages(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False
     ) -> np.ndarray:
         """Embed passages (with the passage prefix) in batches; shape ``(n, dimension)``."""
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        return self._encode(_check_texts(texts, "texts"), self.passage_prefix, batch_size, progress)
+        check_batch_size(batch_size)
+        return self._encode(check_texts(texts, "texts"), self.passage_prefix, batch_size, progress)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -18,7 +18,7 @@ TABLE_ROWS: Mapping[str, str] = {
     "chunks": "chunks",  # e5 passage vectors
     "sentences": "sentences",  # e5 sentence vectors
     "use": "chunks",  # USE passage vectors
-    "terms": "terms",  # e5 query vectors of the corpus vocabulary
+    "terms": "terms",  # e5 query vectors of the corpus vocabulary (no acronyms)
 }
 
 Scored = tuple[int, float]  # (row, score)
@@ -35,7 +35,8 @@ class Store(Protocol):
     articles: Mapping[str, Article]
     chunks: Sequence[Chunk]
     sentences: Sequence[Sentence]
-    terms: Sequence[str]
+    terms: Sequence[str]  # the words with a vector in table "terms"
+    vocabulary: Sequence[str]  # every word of the corpus, for checks by spelling
 
     def tables(self) -> frozenset[str]: ...
 
@@ -62,6 +63,7 @@ class IndexContent:
     terms: list[str]
     vectors: dict[str, np.ndarray]
     lexical: LexicalIndex
+    vocabulary: list[str] = field(default_factory=list)  # empty: the terms are the whole vocabulary
 
     def __post_init__(self) -> None:
         for table, matrix in self.vectors.items():

@@ -27,7 +27,7 @@ from rag.store.bm25 import LexicalIndex
 from rag.store.manifest import FIX, MANIFEST, fsync, manifest_mismatch, read_manifest, sha256
 from rag.types import Article, Chunk, Filters, Sentence
 
-RECORDS = ("articles.jsonl", "chunks.jsonl", "sentences.jsonl", "terms.jsonl")
+RECORDS = ("articles.jsonl", "chunks.jsonl", "sentences.jsonl", "terms.jsonl", "vocabulary.jsonl")
 BM25_DIR = "bm25"
 SNAPSHOT_FILES = (*RECORDS, *(f"{table}.faiss" for table in ("chunks", "sentences", "terms")))
 
@@ -55,13 +55,14 @@ class FaissStore:
 
     def __init__(self, index_dir: Path, manifest: dict[str, Any], articles: dict[str, Article], chunks: list[Chunk],
                  sentences: list[Sentence], terms: list[str], indexes: dict[str, faiss.Index],
-                 lexical: LexicalIndex) -> None:
+                 lexical: LexicalIndex, vocabulary: list[str] | None = None) -> None:
         self.index_dir = index_dir
         self.manifest = manifest
         self.articles = articles
         self.chunks = chunks
         self.sentences = sentences
         self.terms = terms
+        self.vocabulary = terms if vocabulary is None else vocabulary
         self._indexes = indexes
         self._matrices = {name: _matrix(index) for name, index in indexes.items()}
         self._lexical = lexical
@@ -89,6 +90,7 @@ class FaissStore:
             chunks = [Chunk(**row) for row in _read_jsonl(snap / "chunks.jsonl")]
             sentences = [Sentence(**row) for row in _read_jsonl(snap / "sentences.jsonl")]
             terms = [row["term"] for row in _read_jsonl(snap / "terms.jsonl")]
+            vocabulary = [row["term"] for row in _read_jsonl(snap / "vocabulary.jsonl")]
             indexes = {table: faiss.read_index(str(snap / f"{table}.faiss"))
                        for table in TABLE_ROWS if f"{table}.faiss" in manifest["files"]}
             lexical = LexicalIndex.load(snap / BM25_DIR, len(chunks))
@@ -97,14 +99,15 @@ class FaissStore:
         records = {"chunks": chunks, "sentences": sentences, "terms": terms}
         if any(index.ntotal != len(records[TABLE_ROWS[table]]) for table, index in indexes.items()):
             raise CorruptIndexError(f"Index snapshot {snap} has vectors and records out of step; {FIX}.")
-        return cls(index_dir, manifest, articles, chunks, sentences, terms, indexes, lexical)
+        return cls(index_dir, manifest, articles, chunks, sentences, terms, indexes, lexical, vocabulary)
 
     @classmethod
     def from_content(cls, content: IndexContent, index_dir: Path | None = None) -> FaissStore:
         """A store held in memory only, over what a build produced (for tests and one-off corpora)."""
         indexes = {table: flat_index(matrix) for table, matrix in content.vectors.items()}
         return cls(index_dir or Path(), content.manifest, {a.id: a for a in content.articles}, list(content.chunks),
-                   list(content.sentences), list(content.terms), indexes, content.lexical)
+                   list(content.sentences), list(content.terms), indexes, content.lexical,
+                   list(content.vocabulary or content.terms))
 
     def newer(self, settings: Settings) -> FaissStore | None:
         """The snapshot ``manifest.json`` names now, if it is another one; raises if it cannot serve ``settings``."""
@@ -164,6 +167,7 @@ def write_snapshot(index_dir: Path, content: IndexContent) -> Path:
     _write_jsonl(tmp / "chunks.jsonl", [c.to_dict() for c in content.chunks])
     _write_jsonl(tmp / "sentences.jsonl", [vars(s) for s in content.sentences])
     _write_jsonl(tmp / "terms.jsonl", [{"term": t} for t in content.terms])
+    _write_jsonl(tmp / "vocabulary.jsonl", [{"term": t} for t in content.vocabulary or content.terms])
     for table, matrix in content.vectors.items():
         faiss.write_index(flat_index(matrix), str(tmp / f"{table}.faiss"))
     content.lexical.save(tmp / BM25_DIR)

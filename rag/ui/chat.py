@@ -8,28 +8,29 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 
-from rag.answer.followup import rewrite_followup
-from rag.errors import InvalidQuestionError
-from rag.retrieve.query import clean_question
-from rag.types import Answer, Article
-from rag.ui.views import (
-    CORPUS_HEADERS,
-    CSS,
-    corpus_rows,
-    render_answer,
-    render_error,
-    render_partial,
-    render_user,
+from rag.types import Article
+from rag.ui.quiet import configure_output
+from rag.ui.steps import (  # noqa: F401 - respond, respond_stream, filter_kwargs: the chat's steps, re-exported
+    DEFAULT_K,
+    MODE_CHOICES,
+    AssistantLike,
+    Messages,
+    accept,
+    ask_api,
+    filter_kwargs,
+    respond,
+    respond_stream,
 )
-log = logging.getLogger("rag.app")
+from rag.ui.views import CORPUS_HEADERS, CSS, corpus_rows
 
-Messages = list[dict[str, Any]]
+log = logging.getLogger("rag.app")
 EXAMPLES = [
     "What did Germany offer?",
     "Was hat Deutschland angeboten?",
@@ -38,101 +39,12 @@ EXAMPLES = [
     "What did Britain offer?",
     "Welche Rolle spielen die USA?",
 ]
-INTERNAL_ERROR = "Sorry, something went wrong while answering. The error was logged; please try again."
-DEFAULT_K = 5
 MAX_SLIDER_K = 10
 CONCURRENCY = 2  # two CPU cores: two questions in flight, the rest wait in Gradio's queue
 QUEUE_SIZE = 64  # at ~1 s per question, 64 waiting is ~30 s; beyond that a client gets "Queue is full"
 RELOAD_INTERVAL = 2.0  # seconds between checks of the index's manifest.json
 FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
 THEME = gr.themes.Soft(primary_hue="indigo", font=FONTS, font_mono=("ui-monospace", "monospace"))
-
-
-class AssistantLike(Protocol):
-    """What the app needs from ``rag.Assistant``."""
-
-    @property
-    def articles(self) -> list[Article]: ...
-
-    def ask(self, question: str, *, k: int = 5) -> Answer: ...
-
-
-MODE_CHOICES = [("Written by the language model, checked against the sources", "generate"),
-                ("Quoted from the articles", "extract")]
-
-
-def as_k(k: object) -> object:
-    """Turn a slider/JSON number like 5.0 into 5; anything else is passed on for the API to reject."""
-    if isinstance(k, float) and k.is_integer():
-        return int(k)
-    return k
-
-
-def accept(message: str | None, messages: Messages | None) -> tuple[str, Messages, str]:
-    """Show the typed question in the chat and clear the box; blank input changes nothing."""
-    messages = list(messages or [])
-    text = message if isinstance(message, str) else ""
-    if not text.strip():
-        return "", messages, ""
-    return "", [*messages, {"role": "user", "content": render_user(text)}], text
-
-
-def respond(
-    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
-    mode: str = "auto",
-) -> tuple[Messages, list[str], str]:
-    """Answer the pending question (rewritten if it is a follow-up); errors become chat messages."""
-    last = (list(messages or []), list(history or []), "")
-    for last in respond_stream(assistant, pending, messages, history, k, mode):
-        pass
-    return last
-
-
-def respond_stream(
-    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
-    mode: str = "auto",
-) -> Iterator[tuple[Messages, list[str], str]]:
-    """Like ``respond``, showing each checked sentence of a generated answer as it is written."""
-    messages, history = list(messages or []), list(history or [])
-    if not pending or not pending.strip():
-        yield messages, history, ""
-        return
-    question = pending
-    try:
-        typed = clean_question(pending)  # a too-long question is refused before any other work
-        standalone = getattr(assistant, "standalone", None)
-        question = standalone(typed, history) if standalone else rewrite_followup(typed, history)
-        shown = question if question != typed else None
-        stream = getattr(assistant, "ask_stream", None)
-        events = stream(question, k=as_k(k), mode=mode) if stream else [assistant.ask(question, k=as_k(k))]  # type: ignore[arg-type]
-        sentences: list[str] = []
-        answer = None
-        for event in events:
-            if isinstance(event, Answer):
-                answer = event
-            else:
-                sentences.append(event)
-                yield [*messages, {"role": "assistant", "content": render_partial(sentences, interpreted=shown)}], history, ""
-    except InvalidQuestionError as exc:
-        content = render_error(str(exc))
-    except Exception:
-        log.exception("answering %r failed", question[:200])
-        content = render_error(INTERNAL_ERROR)
-    else:
-        content = render_answer(answer, interpreted=shown)  # type: ignore[arg-type]
-        history.append(question)
-    yield [*messages, {"role": "assistant", "content": content}], history, ""
-
-
-def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K) -> dict[str, Any]:
-    """One question without conversation, for programmatic use: the answer as a JSON-ready dict."""
-    try:
-        return assistant.ask(question, k=as_k(k)).to_dict()  # type: ignore[arg-type]
-    except InvalidQuestionError as exc:
-        raise gr.Error(str(exc), print_exception=False) from None
-    except Exception:
-        log.exception("API question %r failed", str(question)[:200])
-        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
 
 
 def _example(sample: object) -> str:
@@ -142,11 +54,19 @@ def _example(sample: object) -> str:
     return str(sample or "")
 
 
+def outlets_of(articles: list[Article]) -> list[str]:
+    """The outlets of the articles, sorted case-insensitively (the outlet picker's choices)."""
+    return sorted({a.source for a in articles if a.source}, key=str.casefold)
+
+
 def header_html(articles: list[Article]) -> str:
-    """The page header, which names the number of indexed articles."""
+    """The page header, which names the number of indexed articles, their outlets and their dates."""
+    days = sorted(a.date[:10] for a in articles if a.date)
+    outlets = outlets_of(articles)
+    span = f", {days[0]} to {days[-1]}" if days else ""
     return (
         '<div class="rag-header"><h1>Nachrichten-RAG</h1><p>Ask in English or German about '
-        f"{len(articles)} German news articles about the Paris summit on security guarantees for Ukraine. "
+        f"{len(articles)} news articles from {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}{span}. "
         "Every answer quotes and cites its sources; if the articles don't say, it tells you so.</p></div>"
     )
 
@@ -155,10 +75,10 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
     """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
     articles = assistant.articles
 
-    def answer(pending: str, messages: Messages | None, history: list[str] | None,
-               k: object, mode: str) -> Iterator[tuple[Messages, list[str], str]]:
-        """The chat step: answer the pending question with this assistant, streaming a generated answer."""
-        yield from respond_stream(assistant, pending, messages, history, k, mode)
+    def answer(pending: str, messages: Messages | None, history: list[str] | None, k: object, mode: str,
+               since: object, until: object, sources: object) -> Iterator[tuple[Messages, list[str], str]]:
+        """The chat step: answer the pending question within the filters, streaming a generated answer."""
+        yield from respond_stream(assistant, pending, messages, history, k, mode, since, until, sources)
 
     with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(articles))
@@ -173,6 +93,15 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="rag-send")
             clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=110, elem_id="rag-clear")
+        with gr.Accordion("Filter articles", open=False, elem_id="rag-filters"):
+            with gr.Row(equal_height=True):
+                outlet = gr.Dropdown(choices=outlets_of(articles), value=[], multiselect=True, label="Outlets",
+                                     info="Answer only from these outlets (none picked: all).", scale=3,
+                                     elem_id="rag-outlets")
+                since = gr.DateTime(include_time=False, type="string", label="From", info="YYYY-MM-DD, inclusive",
+                                    scale=1, elem_id="rag-since")
+                until = gr.DateTime(include_time=False, type="string", label="To", info="YYYY-MM-DD, inclusive",
+                                    scale=1, elem_id="rag-until")
         examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Examples", elem_id="rag-examples")
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
@@ -182,43 +111,58 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
                             visible=writes, elem_id="rag-mode")
             corpus = gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
                                   interactive=False, wrap=True, elem_id="rag-corpus",
-                                  column_widths=["11%", "14%", "48%", "7%", "20%"])
+                                  column_widths=["10%", "13%", "37%", "6%", "14%", "20%"])
         pending = gr.State("")
         history = gr.State([])
 
         private: dict[str, Any] = {"api_visibility": "private"}
 
-        def current() -> tuple[str, list[list[str | int]]]:
-            """Header and corpus table of the index served now (it may have been reloaded)."""
+        def current() -> tuple[str, list[list[str | int]], Any]:
+            """Header, corpus table and outlet choices of the index served now (it may have been reloaded)."""
             served = assistant.articles
-            return header_html(served), corpus_rows(served)
+            return header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served))
 
-        demo.load(current, None, [header, corpus], queue=False, **private)
+        demo.load(current, None, [header, corpus, outlet], queue=False, **private)
+        inputs = [pending, chatbot, history, k, mode, since, until, outlet]
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
-                answer, [pending, chatbot, history, k, mode], [chatbot, history, pending], **private
+                answer, inputs, [chatbot, history, pending], **private
             )
         examples.click(lambda s, m: accept(_example(s), m), [examples, chatbot], [box, chatbot, pending],
-                       queue=False, **private).then(answer, [pending, chatbot, history, k, mode],
-                                                     [chatbot, history, pending], **private)
+                       queue=False, **private).then(answer, inputs, [chatbot, history, pending], **private)
         clear.click(lambda: ([], [], "", ""), None, [chatbot, history, pending, box], queue=False, **private)
         chatbot.clear(lambda: ([], ""), None, [history, pending], queue=False, **private)
 
-        def ask(question: str, k: float = DEFAULT_K) -> dict[str, Any]:
-            """Answer one question from the k best passages; returns the answer dict (text, citations, …)."""
-            return ask_api(assistant, question, k)
+        def ask(question: str, k: float = DEFAULT_K, since: str | None = None, until: str | None = None,
+                sources: list[str] | None = None) -> dict[str, Any]:
+            """Answer one question from the k best passages (optionally only articles from ``since`` to
+            ``until``, YYYY-MM-DD, and from the outlets ``sources``); returns the answer dict."""
+            return ask_api(assistant, question, k, since, until, sources)
 
         gr.api(ask, api_name="ask")
     return demo
 
 
+def _env_port(parser: argparse.ArgumentParser) -> int:
+    """``$GRADIO_SERVER_PORT`` as a port number, or 7860."""
+    raw = os.environ.get("GRADIO_SERVER_PORT", "").strip()
+    if not raw:
+        return 7860
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        parser.error(f"GRADIO_SERVER_PORT must be a port number from 1 to 65535, got {raw!r}; fix or unset it")
+    return int(raw)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
+    """Command-line options; ``$GRADIO_SERVER_NAME`` and ``$GRADIO_SERVER_PORT`` set the defaults, as in any Gradio app."""
     parser = argparse.ArgumentParser(prog="rag serve", description="Serve the Nachrichten-RAG web chat.")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    host = os.environ.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1"
+    port = _env_port(parser)
+    parser.add_argument("--host", default=host, help=f"interface to listen on (default {host}; $GRADIO_SERVER_NAME)")
+    parser.add_argument("--port", type=int, default=port, help=f"port (default {port}; $GRADIO_SERVER_PORT)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
-    parser.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: the project's seeds/)")
+    parser.add_argument("--seeds", type=Path, default=None,
+                        help="corpus folder (default: the one the index was built from, else the project's seeds/)")
     parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
                         help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
     parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
@@ -229,23 +173,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
     """Load the model and index once, then serve the chat until interrupted."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_output(verbose, fmt="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant
-    from rag.config import default_seeds_dir
     from rag.models.llm_server import open_llm
     from rag.ui.watch import IndexWatcher
 
     print("Loading the model and index …", flush=True)
+    # without --seeds: the folder the index was built from (else seeds/), never a rebuild from seeds/
     chat, llm_server = open_llm()
     if chat is not None:
         print(f"Answers are written by {chat!r}" + (f" (local server, pid {llm_server.pid})." if llm_server else "."),
               flush=True)
-    assistant = Assistant.load(args.index, seeds=args.seeds or default_seeds_dir(), progress=True, llm=chat)
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True, llm=chat)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)

@@ -20,7 +20,7 @@ LABELS: dict[str, dict[str, str]] = {
         "error_title": "Keine Antwort möglich", "passage": "Passage",
     },
 }
-CORPUS_HEADERS = ["Date", "Outlet", "Title", "Words", "Article id"]
+CORPUS_HEADERS = ["Date", "Outlet", "Title", "Words", "Article id", "URL"]
 _MARKERS = re.compile(r"((?:\[\d+\])+)")
 _NUMBER = re.compile(r"\[(\d+)\]")
 
@@ -39,7 +39,7 @@ def esc(text: str) -> str:
 def source_line(source: str | None, date: str | None, language: str = "en") -> str:
     """'dpa · 2026-01-08', with 'unknown outlet'/'undated' (or German) for missing values; plain text."""
     words = labels(language)
-    return f"{source or words['unknown_source']} · {date or words['undated']}"
+    return f"{source or words['unknown_source']} · {date[:10] if date else words['undated']}"
 
 
 def render_markers(line: str) -> str:
@@ -154,12 +154,13 @@ def render_user(question: str, limit: int = 400) -> str:
 
 
 def corpus_rows(articles: Sequence[Article], language: str = "en") -> list[list[str | int]]:
-    """One table row per indexed article: date, outlet, title, word count and id, newest first."""
+    """One table row per indexed article: day, outlet, title, word count, id and url, newest first."""
     words = labels(language)
     ordered = sorted((a for a in articles if a.date), key=lambda a: (a.date or "", a.id), reverse=True)
     ordered += sorted((a for a in articles if not a.date), key=lambda a: a.id)
     return [
-        [a.date or words["undated"], a.source or words["unknown_source"], a.title, len(a.body.split()), a.id]
+        [a.date[:10] if a.date else words["undated"], a.source or words["unknown_source"], a.title,
+         len(a.body.split()), a.id, a.url or ""]
         for a in ordered
     ]
 

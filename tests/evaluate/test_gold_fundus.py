@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from rag.evaluate.gold import load_gold, unmatched_evidence
-from rag.evaluate.metrics import normalize_text
+from rag.evaluate.metrics import key_fact_match, normalize_text
 from rag.types import GoldItem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,10 +143,27 @@ def test_every_article_reference_exists(gold: list[GoldItem], texts: dict[str, s
 
 @needs_shared
 def test_key_facts_occur_in_evidence_spans(gold: list[GoldItem], texts: dict[str, str]) -> None:
+    """Some alternative of each group is in a span; the others may be the question's wording, not the page's."""
     for item in gold:
         spans = [normalize_text(ev.span) for ev in item.evidence]
         for group in item.key_facts:
             assert any(normalize_text(alt) in span for alt in group for span in spans), (item.id, group)
+
+
+@needs_shared
+def test_first_alternative_is_the_pages_wording(gold: list[GoldItem], texts: dict[str, str]) -> None:
+    """Each group starts with the article's own phrase; translations and paraphrases follow it."""
+    for item in gold:
+        bodies = [normalize_text(texts[ev.article_id]) for ev in item.evidence]
+        for group in item.key_facts:
+            assert any(normalize_text(group[0]) in body for body in bodies), (item.id, group[0])
+
+
+def test_english_reference_answers_pass_their_key_facts(gold: list[GoldItem]) -> None:
+    """A correct answer in English (the reference answer) is not failed for lacking the German phrase."""
+    english = [item for item in gold if item.answerable and item.language == "en"]
+    assert len(english) >= 40
+    assert [item.id for item in english if not key_fact_match(item.reference_answer, item.key_facts)] == []
 
 
 @needs_shared

@@ -29,9 +29,12 @@ def test_manifest_records_what_was_built(seeds_copy, tmp_path, fake_embedder):
     m = read_manifest(tmp_path / "idx")
     assert m["format_version"] == FORMAT_VERSION and m["model"] == {"id": "fake", "dimension": 64}
     assert m["chunking"] == {"chunk_size": 500, "chunk_overlap": 100}
+    stored = FaissStore.open(tmp_path / "idx", m)
     assert m["counts"] == {"articles": 5, "chunks": report.chunks, "sentences": report.sentences,
-                           "terms": len(FaissStore.open(tmp_path / "idx", m).terms)}
-    assert m["counts"]["terms"] > 100
+                           "terms": len(stored.terms), "vocabulary": len(stored.vocabulary)}
+    assert m["counts"]["vocabulary"] > 500 and set(stored.terms) < set(stored.vocabulary)
+    assert report.embedded_terms == m["counts"]["terms"]
+    assert not any(t.isupper() for t in stored.terms) and any(t.isupper() for t in stored.vocabulary)
     assert len(m["corpus"]["hash"]) == 64 and len(m["corpus"]["files"]) == 5
     assert m["package_version"] and m["built_at"]
     snap = FaissStore.open(tmp_path / "idx", m)

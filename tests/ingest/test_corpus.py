@@ -124,3 +124,55 @@ def test_one_bad_file_never_stops_the_others(tmp_path: Path):
 def test_missing_folder_is_a_clear_error(tmp_path: Path):
     with pytest.raises(CorpusError, match="does not exist"):
         load_corpus(tmp_path / "nope")
+
+
+# --- folders of real news: recursion, exclusions, other formats ---------------------------------------
+
+NEWS = Path(__file__).resolve().parents[1] / "fixtures" / "news"
+
+
+def test_folders_are_read_recursively_and_every_skipped_file_is_named(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(NEWS, tmp_path / "news")
+    shutil.copy(SEEDS / "000_b85ac6d17a26759f.txt", tmp_path / "top.txt")
+    (tmp_path / "news" / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "news" / "letter.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n")
+    (tmp_path / "notes.xyz").write_text("x", encoding="utf-8")
+    (tmp_path / "LICENSE").write_text("MIT", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD.txt").write_text("ref: main", encoding="utf-8")
+    report = load_corpus(tmp_path)
+    assert report.files["top"] == "top.txt" and report.files["hafen"] == "news/hafen.html"
+    assert len(report.articles) == 8 and not any(a.id == "HEAD" for a in report.articles)
+    skipped = "\n".join(report.skipped)
+    for rel, why in [("news/README.md", "documentation"), ("LICENSE", "documentation"), ("news/scan.pdf", "pdftotext"),
+                     ("news/letter.docx", "Word documents are not read"), ("photo.png", "no loader reads .png"),
+                     ("notes.xyz", "no loader reads .xyz")]:
+        assert any(line.startswith(rel + ":") and why in line for line in report.skipped), (rel, skipped)
+
+
+def test_exclude_globs_and_the_ragignore_file(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(NEWS, tmp_path, dirs_exist_ok=True)
+    (tmp_path / ".ragignore").write_text("# feeds are fetched again daily\n*.xml\n", encoding="utf-8")
+    report = load_corpus(tmp_path, exclude=["export.jsonl"])
+    assert sorted(a.id for a in report.articles) == ["hafen", "radweg"]
+    assert "export.jsonl: excluded by 'export.jsonl'" in report.skipped and "2 files excluded by '*.xml': atom.xml, feed.xml" in report.skipped
+
+
+def test_the_same_article_in_two_files_is_indexed_once_and_reported(tmp_path: Path) -> None:
+    import json as _json
+    import shutil
+
+    shutil.copy(NEWS / "hafen.html", tmp_path / "hafen.html")
+    row = {"title": "Hafenfest lockt 40.000 Besucher an", "text": "Rund 40.000 Menschen kamen zum Fest.",
+           "url": "https://nordkurier.example/lokales/hafenfest-lockt-besucher/?ref=rss"}
+    other = {"title": "Anderes", "text": "Ein anderer Artikel.", "url": "https://nordkurier.example/lokales/anderes"}
+    (tmp_path / "zz_export.jsonl").write_text("\n".join(_json.dumps(r) for r in (row, other)), encoding="utf-8")
+    report = load_corpus(tmp_path)
+    assert sorted(report.files.values()) == ["hafen.html", "zz_export.jsonl"]
+    assert any(w.startswith("zz_export.jsonl: 1 of 2 articles have the url of an article already read (first: hafen")
+               and "--exclude zz_export.jsonl" in w for w in report.warnings), report.warnings

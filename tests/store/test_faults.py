@@ -198,8 +198,8 @@ def ingest(seeds: Path, index_dir: Path, *, kill_after: float | None = None, kil
 
 @pytest.mark.slow
 def test_sigkilled_builds_leave_the_old_or_the_new_index_never_a_broken_one(assistant, tmp_path, monkeypatch):
-    embedder = MemoQueries(assistant.embedder)  # Assistant.load below shares the session's model
-    monkeypatch.setattr("rag.assistant.Embedder", lambda model, progress=False: embedder)
+    embedder = MemoQueries(assistant.embedder)  # Assistant.load below shares the session's query encoder
+    monkeypatch.setattr("rag.assistant.query_encoder", lambda model, progress=False: embedder)
     use = MemoUse()
     monkeypatch.setattr("rag.models.use.UseEncoder", lambda **kw: use)
 
@@ -350,6 +350,7 @@ def test_damaged_index_file_is_named_on_load_and_load_rebuilds(fake_index, tmp_p
     # the rebuild path: Assistant.load (build=True) rebuilds from the corpus and answers
     embedder = FakeEmbedder()
     monkeypatch.setattr("rag.assistant.Embedder", lambda model, progress=False: embedder)
+    monkeypatch.setattr("rag.assistant.query_encoder", lambda model, progress=False: embedder)
     assistant = Assistant.load(idx, seeds=seeds, settings=FAKE, retrieval=RetrievalConfig(use=0.0))
     assert assistant.manifest["snapshot"] != snap and sum(embedder.calls) > 0
     assert "004_3a99068f7abffe5f" in {h.article_id for h in assistant.search("Steve Witkoff fruchtbar", k=3)}

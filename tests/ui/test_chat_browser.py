@@ -284,3 +284,48 @@ def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sour
         tab.screenshot(path=str(ARTIFACTS / "test_generated_answer.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_outlet_picker_restricts_every_source(page: Any) -> None:
+    page.get_by_text("Filter articles").click()
+    picker = page.locator("#rag-outlets input")
+    picker.wait_for(timeout=10_000)
+    picker.click()
+    options = page.locator('#rag-outlets [data-testid="dropdown-option"]')
+    assert sorted(options.all_inner_texts()) == ["APA/Reuters/dpa", "dpa"]  # the index's own outlets
+    page.locator('[data-testid="dropdown-option"][aria-label="dpa"]').click()  # not "APA/Reuters/dpa"
+    page.keyboard.press("Escape")
+    reply = ask(page, "What did Germany offer?")
+    metas = reply.locator(".rag-sources .rag-meta, .rag-closest .rag-meta").all_inner_texts()
+    assert metas and all(m.startswith("dpa · ") for m in metas), metas
+    page.fill("#rag-since input", "2027-01-01")
+    page.keyboard.press("Enter")
+    reply = ask(page, "What did Germany offer?")
+    assert "No indexed article matches the filter (outlets dpa; from 2027-01-01 on)" in reply.inner_text()
+
+
+def test_filters_reach_the_assistant_and_bad_dates_are_shown() -> None:
+    class Recorder(StubAssistant):
+        def ask(self, question: str, *, k: int = 5, **filters: Any) -> Answer:
+            self.filters = filters
+            if filters.get("since") == "bad":
+                raise InvalidQuestionError("since='bad' is not a date; write it as YYYY-MM-DD, e.g. 2024-04-22.")
+            return super().ask(question, k=k)
+
+    stub = Recorder()
+    app.respond(stub, "Q?", [], [], 5, since="2026-01-01", until=None, sources=["dpa"])
+    assert stub.filters == {"since": "2026-01-01", "sources": ["dpa"]}
+    app.respond(stub, "Q?", [], [], 5, since="", until="", sources=[])
+    assert stub.filters == {}
+    messages, _, _ = app.respond(stub, "Q?", [], [], 5, since="bad")
+    assert "rag-error" in messages[-1]["content"] and "YYYY-MM-DD" in messages[-1]["content"]
+    assert app.ask_api(stub, "Q?", 5, None, "2026-01-31", "dpa") and stub.filters == {"until": "2026-01-31", "sources": ["dpa"]}
+
+
+def test_header_names_outlets_and_dates_of_any_corpus() -> None:
+    articles = [Article("a", "T", "b", date="2024-04-22T10:00:00+02:00", source="BR"),
+                Article("b", "T", "b", date="2025-01-02", source="NZZ"), Article("c", "T", "b")]
+    assert "3 news articles from 2 outlets, 2024-04-22 to 2025-01-02" in app.header_html(articles)
+    assert app.outlets_of(articles) == ["BR", "NZZ"]

@@ -19,6 +19,7 @@ from conftest import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 import rag.ui.chat as app
+import rag.ui.steps as steps
 from rag.config import MAX_K, MAX_QUESTION_CHARS
 from rag.types import Answer, Article
 from rag.ui.watch import manifest_stamp
@@ -65,7 +66,7 @@ def _article(n: int) -> Article:
 
 def test_a_huge_chat_question_is_refused_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
     stub = StubAssistant([_article(0)])
-    monkeypatch.setattr(app, "rewrite_followup", lambda *a, **kw: pytest.fail("rewrote an over-long question"))
+    monkeypatch.setattr(steps, "rewrite_followup", lambda *a, **kw: pytest.fail("rewrote an over-long question"))
     for size in (MAX_QUESTION_CHARS + 1, 10**6):
         messages, history, pending = app.respond(stub, "Warum? " * (size // 7 + 1), [], ["q"], 5)
         assert "rag-error" in messages[-1]["content"] and f"the limit is {MAX_QUESTION_CHARS}" in messages[-1]["content"]
@@ -92,9 +93,10 @@ def test_a_page_load_shows_the_index_served_now() -> None:
     stub = StubAssistant([_article(0)])
     demo = app.build_app(stub)
     (load,) = [f for f in demo.fns.values() if any(event == "load" for _, event in f.targets)]
-    stub.articles = [_article(0), _article(1)]  # what a reload does
-    header, rows = load.fn()
-    assert "about 2 German news articles" in header and len(rows) == 2
+    stub.articles = [_article(0), _article(1), Article("002_b", "Titel 2", "Text.", date="2026-01-09", source="APA")]
+    header, rows, outlets = load.fn()  # what the page shows after a reload
+    assert "about 3 news articles from 2 outlets, 2026-01-06 to 2026-01-09" in header and len(rows) == 3
+    assert [choice[0] for choice in outlets.choices] == ["APA", "dpa"]  # the outlet picker follows the index
 
 
 # --- the real app in a subprocess -------------------------------------------------------------------

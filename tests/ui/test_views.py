@@ -132,5 +132,8 @@ def test_corpus_rows_newest_first_then_undated() -> None:
     ]
     rows = corpus_rows(articles)
     assert [r[4] for r in rows] == ["c", "a", "b"]
-    assert rows[0] == ["2026-01-08", "dpa", "C", 2, "c"]
+    assert rows[0] == ["2026-01-08", "dpa", "C", 2, "c", ""]
+    dated = corpus_rows([Article(id="d", title="D", body="x", date="2024-04-22T15:26:46+00:00", source="BR",
+                                 url="https://br.example/d")])
+    assert dated == [["2024-04-22", "BR", "D", 1, "d", "https://br.example/d"]]  # the day, and the url
     assert rows[2][:2] == ["undated", "unknown outlet"]
