@@ -93,6 +93,9 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="rag-send")
             clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=110, elem_id="rag-clear")
+        writes = getattr(assistant, "generator", None) is not None  # the toggle only when a language model serves
+        mode = gr.Radio(MODE_CHOICES, value="generate" if writes else "extract", show_label=False, container=False,
+                        visible=writes, elem_id="rag-mode")
         with gr.Accordion("Filter articles", open=False, elem_id="rag-filters"):
             with gr.Row(equal_height=True):
                 outlet = gr.Dropdown(choices=outlets_of(articles), value=[], multiselect=True, label="Outlets",
@@ -106,9 +109,6 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
                           info="How many passages are retrieved and may be cited.")
-            writes = getattr(assistant, "generator", None) is not None
-            mode = gr.Radio(MODE_CHOICES, value="generate" if writes else "extract", label="Answers",
-                            visible=writes, elem_id="rag-mode")
             corpus = gr.Dataframe(value=corpus_rows(articles), headers=CORPUS_HEADERS, label="Indexed articles",
                                   interactive=False, wrap=True, elem_id="rag-corpus",
                                   column_widths=["10%", "13%", "37%", "6%", "14%", "20%"])
