@@ -20,8 +20,35 @@ from pathlib import Path
 
 from rag.errors import LLMError
 
-DEFAULT_THREADS = 2  # bench/generate.py: on 2 quiet cores, 2 threads read prompts ~1.8x faster than 1
+MAX_THREADS = 4
+
+
+def pick_threads() -> int:
+    """Threads for the local server: every core when the machine is quiet (load below half the cores), else 1.
+
+    Measured on 2 cores (2026-12-01): quiet, 2 threads read prompts ~1.8x faster than 1; at load
+    average 6, 1 thread answered 2.4-2.6x faster than 2 (the threads wait for each other).
+    """
+    cores = os.cpu_count() or 1
+    busy = os.getloadavg()[0] >= cores / 2
+    return 1 if busy else max(1, min(cores, MAX_THREADS))
 CONTEXT = 4096
+REMOTE_TIMEOUT = 30.0  # seconds without a reply before a configured endpoint counts as unreachable
+LOCAL_TIMEOUT = 180.0  # the local server shares the CPU: on busy cores reading a prompt alone can take a minute
+
+
+def _number(name: str, default: float, *, minimum: float) -> float:
+    """A positive number from the environment variable ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise LLMError(f"{name}={raw!r} is not a number of at least {minimum:g}; fix or unset it")
+    return value
 
 
 def _free_port() -> int:
@@ -33,7 +60,7 @@ def _free_port() -> int:
 class LocalLLMServer:
     """A llama.cpp server over a GGUF file in a child process on 127.0.0.1."""
 
-    def __init__(self, model_path: Path, *, port: int | None = None, threads: int = DEFAULT_THREADS,
+    def __init__(self, model_path: Path, *, port: int | None = None, threads: int = 2,
                  log_path: Path | None = None) -> None:
         self.model_path = Path(model_path)
         self.port = port or _free_port()
@@ -119,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m rag.models.llm_server")
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     serve(args.model, args.port, args.threads)
@@ -130,11 +157,12 @@ if __name__ == "__main__":
 
 
 def open_llm(setting: str | None = None, *, model: str | None = None, log_path: Path | None = None,
-             threads: int = DEFAULT_THREADS):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
+             threads: int | None = None):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
     """The chat model ``RAG_LLM`` asks for, and the local server started for it (stop it when done).
 
     ``off``: none. A URL: that OpenAI-compatible endpoint (model ``RAG_LLM_MODEL``). ``local``: the
-    provisioned local model, served on a free loopback port. Unset: ``local`` when it is provisioned.
+    provisioned local model, served on a free loopback port (``RAG_LLM_THREADS`` threads, else
+    ``pick_threads()``). Unset: ``local`` when it is provisioned. ``RAG_LLM_TIMEOUT``: seconds to wait for a reply (30 for a URL, 180 for the local server).
     """
     from rag.models.chat import OpenAIChat
     from rag.models.llm import gguf_path, is_provisioned
@@ -144,10 +172,11 @@ def open_llm(setting: str | None = None, *, model: str | None = None, log_path: 
     if setting.lower() == "off" or (not setting and not is_provisioned()):
         return None, None
     if setting.startswith(("http://", "https://")):
-        return OpenAIChat(setting, model=model), None
+        return OpenAIChat(setting, model=model, timeout=_number("RAG_LLM_TIMEOUT", REMOTE_TIMEOUT, minimum=1)), None
     if setting.lower() not in ("", "local"):
         raise LLMError(f"RAG_LLM={setting!r} is not 'local', 'off' or an http(s) URL; fix the setting")
     if not is_provisioned():
         raise LLMError("the local language model is not provisioned; run `rag llm provision` (1.1 GB, once)")
+    threads = int(_number("RAG_LLM_THREADS", pick_threads(), minimum=1)) if threads is None else threads
     server = LocalLLMServer(gguf_path(), log_path=log_path, threads=threads)
-    return OpenAIChat(server.start(), model=model), server
+    return OpenAIChat(server.start(), model=model, timeout=_number("RAG_LLM_TIMEOUT", LOCAL_TIMEOUT, minimum=1)), server

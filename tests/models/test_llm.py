@@ -10,7 +10,7 @@ import pytest
 
 from rag.errors import LLMError, ModelError
 from rag.models.llm import QWEN_1_5B, _download, check_gguf, gguf_path, is_provisioned
-from rag.models.llm_server import LocalLLMServer, open_llm
+from rag.models.llm_server import LocalLLMServer, open_llm, pick_threads
 
 
 def test_a_file_that_is_no_gguf_is_refused(tmp_path):
@@ -46,6 +46,23 @@ def test_off_means_no_model():
 def test_a_url_setting_gives_that_endpoint_without_a_server():
     chat, server = open_llm("http://127.0.0.1:9/v1")
     assert server is None and chat.base_url == "http://127.0.0.1:9/v1" and "key" not in repr(chat).lower()
+
+
+def test_the_timeout_comes_from_the_environment_and_bad_values_name_the_variable(monkeypatch):
+    assert open_llm("http://127.0.0.1:9/v1")[0].timeout == 30
+    monkeypatch.setenv("RAG_LLM_TIMEOUT", "90")
+    assert open_llm("http://127.0.0.1:9/v1")[0].timeout == 90
+    for bad in ("soon", "0", "-5"):
+        monkeypatch.setenv("RAG_LLM_TIMEOUT", bad)
+        with pytest.raises(LLMError, match="RAG_LLM_TIMEOUT=.*fix or unset it"):
+            open_llm("http://127.0.0.1:9/v1")
+
+
+@pytest.mark.parametrize("cores, load, expected", [(2, 0.3, 2), (2, 0.99, 2), (2, 1.0, 1), (2, 6.2, 1), (8, 1.0, 4), (1, 0.1, 1)])
+def test_threads_use_the_cores_of_a_quiet_machine_and_one_on_a_busy_one(monkeypatch, cores, load, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert pick_threads() == expected
 
 
 def test_an_unreachable_endpoint_is_an_llm_error_that_says_what_to_do():
