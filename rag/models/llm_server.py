@@ -124,7 +124,7 @@ class LocalLLMServer:
 
 
 def serve(model: Path, port: int, threads: int) -> None:
-    """Run llama.cpp's server in this process until SIGTERM or SIGINT."""
+    """Run llama.cpp's server in this process until SIGTERM or SIGINT, or until its parent process is gone."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
@@ -137,8 +137,11 @@ def serve(model: Path, port: int, threads: int) -> None:
     params.ui = False
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
+    parent = os.getppid()
     server = xllamacpp.Server(params)  # noqa: F841 - serves while referenced
-    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    # a killed parent cannot stop its server: it is re-parented, which this notices within a second
+    while signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is None and os.getppid() == parent:
+        pass
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -85,3 +85,29 @@ def test_the_provisioned_model_is_qwen_and_the_server_serves_it_on_loopback(tmp_
         os.kill(pid, 0)  # stopped and reaped
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{server.base_url}/models", timeout=2)
+
+
+@pytest.mark.slow
+def test_a_killed_parent_does_not_leave_its_server_running(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys, time; from rag.models.llm import gguf_path; from rag.models.llm_server import LocalLLMServer\n"
+            "s = LocalLLMServer(gguf_path(), threads=1); s.start(timeout=600); print(s.pid, flush=True); time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+    finally:
+        parent.send_signal(signal.SIGKILL)  # no chance to stop its server
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"the server (pid {pid}) outlived its killed parent by 30 s")
