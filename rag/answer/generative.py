@@ -190,7 +190,8 @@ class _Numbering:
 
     def render(self, claim: Claim) -> str:
         """The sentence with its markers, renumbered, before its final punctuation."""
-        cited = [n for m in claim.markers for n in self.groups.get(m, [m])]
+        exists = range(1, len(self.quoted.citations) + 1)  # a marker with no source behind it is left out
+        cited = [n for m in claim.markers if m in exists for n in self.groups.get(m, [m])]
         for number in cited:
             if number not in self.order:
                 self.order.append(number)

@@ -76,6 +76,12 @@ def test_only_the_cited_sources_remain_renumbered_in_order(store):
     assert "1,2 Milliarden" in answer.citations[0].quote
 
 
+def test_a_marker_without_a_source_is_left_out_and_one_without_any_source_is_dropped(store):
+    *_, answer = run(store, "Rheinfeld builds 1,500 flats [1][9]. The cost is 1.2 billion euros [7].")[0]
+    assert answer.text == "Rheinfeld builds 1,500 flats [1]." and len(answer.citations) == 1
+    assert len(answer.dropped) == 1 and "does not exist" in answer.dropped[0]
+
+
 def test_an_unsupported_sentence_is_dropped_counted_and_noted(store):
     *_, answer = run(store, "Rheinfeld builds 1,500 flats [1]. Mayor Schmidt pays 3 billion euros [2].")[0]
     assert answer.text == "Rheinfeld builds 1,500 flats [1]." and len(answer.dropped) == 1
