@@ -1,7 +1,8 @@
 """Cold-start benchmark: a new ``rag ask`` process vs ``python -c "import sentence_transformers"``.
 
 Both run as fresh processes with a warm disk cache (each is run once untimed first), alternating
-for ``--rounds`` rounds; their medians are compared (target: rag ask <= 0.5 x the import). The
+for ``--rounds`` rounds; their medians are compared (target: rag ask <= 0.5 x the import; quoted answers,
+``--mode extract``, as a generated one first starts the language model). The
 index is built beforehand into a temporary folder from ``seeds/`` (not timed). The script also
 checks that the cold answer equals the warm API's answer (``Assistant.ask`` in this process) and
 that ``rag ask`` wrote nothing to stderr (no progress bars, no library warnings).
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         if build.returncode != 0:
             print(build.stderr[-2000:], file=sys.stderr)
             return 1
-        ask = [rag, "ask", args.question, "--json", "--no-build", "--index", str(index), "--seeds", str(args.seeds)]
+        ask = [rag, "ask", args.question, "--json", "--mode", "extract", "--no-build", "--index", str(index), "--seeds", str(args.seeds)]
         imp = [sys.executable, "-c", "import sentence_transformers"]
         sides = {"rag ask": ask, "import sentence_transformers": imp}
         for cmd in sides.values():

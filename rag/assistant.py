@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.answer.answerability import AnswerabilityCheck
-from rag.answer.base import AnswerConfig, Answerer, respond
+from rag.answer.base import AnswerConfig, Answerer, abstention, respond
 from rag.answer.evidence import SentenceScorer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.generative import GenerativeAnswerer
+from rag.errors import InvalidQuestionError
+from rag.lang.nouns import ordinary_word
+from rag.models.chat import ChatModel
 from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
@@ -22,12 +27,13 @@ from rag.models.embed import Embedder
 from rag.lang.text import detect_language
 from rag.retrieve.filtering import make_filters, no_match
 from rag.models.e5_numpy import query_encoder
-from rag.retrieve.hybrid import HybridRetriever, RetrievalConfig
+from rag.retrieve.hybrid import HybridRetriever, Retrieval, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
 from rag.types import Answer, Article, Hit
 
 __all__ = ["Assistant", "check_k", "clean_question"]
+MODES = ("auto", "generate", "extract")
 NO_MATCH = "no article matches the filters"  # Answer.reason when the filters leave nothing to search
 
 
@@ -56,6 +62,7 @@ class Assistant:
         answering: AnswerConfig | None = None,
         answerer: Answerer | None = None,
         second_encoder: TextEncoder | None = None,
+        llm: ChatModel | None = None,
     ) -> None:
         if second_encoder is None:
             from rag.models.use import UseEncoder
@@ -70,8 +77,16 @@ class Assistant:
         self.answer_config = answering or AnswerConfig()
         self._own_answerer = answerer is None
         self.answerer: Answerer = answerer or ExtractiveAnswerer(config=self.answer_config)
+        self.llm = llm
+        self.generator = self._generator()
         self._state = self._derive(store)
         self._swap_lock = threading.Lock()
+
+    def _generator(self) -> GenerativeAnswerer | None:
+        if self.llm is None:
+            return None
+        return GenerativeAnswerer(self.llm, self.embedder, extractive=ExtractiveAnswerer(config=self.answer_config),
+                                  ordinary=ordinary_word)
 
     def _derive(self, store: Store) -> _State:
         retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)
@@ -91,9 +106,10 @@ class Assistant:
         answering: AnswerConfig | None = None,
         answerer: Answerer | None = None,
         store: Store | None = None,
+        llm: ChatModel | None = None,
     ) -> Assistant:
         """Open the index at ``path`` (default ``index/``), building or updating it first if needed,
-        or serve ``store``; ``answerer`` replaces the extractive one."""
+        or serve ``store``; ``answerer`` replaces the extractive one; ``llm`` writes generated answers."""
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
         seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
@@ -102,7 +118,7 @@ class Assistant:
             store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir,
                                embedder=Embedder(settings.model, progress=progress), build=build, progress=progress)
         return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
-                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer)
+                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer, llm=llm)
 
     def configured(
         self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None
@@ -121,6 +137,7 @@ class Assistant:
             scorer, check = scorer.with_config(answering), AnswerabilityCheck(state.store, config=answering)
             if self._own_answerer:
                 other.answerer = ExtractiveAnswerer(config=answering)
+            other.generator = other._generator()
         other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check)
         other._swap_lock = threading.Lock()
         return other
@@ -140,6 +157,12 @@ class Assistant:
     def manifest(self) -> dict:
         """The manifest of the store being served."""
         return dict(self._state.store.manifest)
+
+    def standalone(self, question: str, history: list[str]) -> str:
+        """A follow-up ("And France?") rewritten against the earlier questions; other questions unchanged."""
+        from rag.answer.condense import condense
+
+        return condense(clean_question(question), history, self.llm)
 
     def warm_up(self) -> None:
         """Load the models now, so that the first question does not wait for them (no encoding)."""
@@ -161,32 +184,70 @@ class Assistant:
         filters = make_filters(since, until, sources)
         return list(self._state.retriever.retrieve(text, k=k, filters=filters).hits)
 
-    def ask(self, question: str, *, k: int = 5, since: object = None, until: object = None,
+    def ask(self, question: str, *, k: int = 5, mode: str = "auto", since: object = None, until: object = None,
             sources: object = None) -> Answer:
-        """Answer a question from the ``k`` best passages, with citations, or abstain; the filters are
-        those of ``search``. A filter that leaves no article gives an abstention that says so."""
+        """Answer a question from the ``k`` best passages, with citations, or abstain.
+
+        ``mode``: ``"extract"`` quotes the articles; ``"generate"`` has the language model write the
+        answer in the question's language (each sentence checked against its citation); ``"auto"``
+        generates when a language model is configured. The filters are those of ``search``; a filter
+        that leaves no article gives an abstention that says so.
+        """
+        final = None
+        for event in self.ask_stream(question, k=k, mode=mode, since=since, until=until, sources=sources):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def ask_stream(self, question: str, *, k: int = 5, mode: str = "auto", since: object = None,
+                   until: object = None, sources: object = None) -> Iterator[str | Answer]:
+        """Like ``ask``, but yields each checked sentence of a generated answer as it is written, then the ``Answer``."""
         text, k = clean_question(question), check_k(k)
+        self._check_mode(mode)
         filters = make_filters(since, until, sources)
         state = self._state
         if filters is not None and not any(filters.admits(a) for a in state.store.articles.values()):
             language = detect_language(text)
-            return Answer(without_surrogates(question), no_match(filters, state.store.articles, language),
-                          abstained=True, language=language, reason=NO_MATCH)
-        retrieval = state.retriever.retrieve(text, k=k, filters=filters)
-        answer = respond(retrieval, state.scorer, state.check, self.answerer)
-        return replace(answer, question=without_surrogates(question))
+            yield Answer(without_surrogates(question), no_match(filters, state.store.articles, language),
+                         abstained=True, language=language, reason=NO_MATCH)
+            return
+        yield from self._answer(state, state.retriever.retrieve(text, k=k, filters=filters), question, mode)
 
-    def ask_and_search(self, question: str, *, k: int = 5, depth: int = 10) -> tuple[Answer, list[Hit]]:
-        """``ask(question, k=k)`` and ``search(question, k=depth)`` from one retrieval (for evaluation).
+    def _check_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise InvalidQuestionError(f"mode must be one of {', '.join(MODES)}, got {mode!r}.")
+        if mode == "generate" and self.generator is None:
+            raise InvalidQuestionError("No language model is configured: set RAG_LLM (local, or an OpenAI-compatible "
+                                       "URL) or ask with mode='extract'.")
+
+    def _answer(self, state: _State, retrieval: Retrieval, question: str, mode: str) -> Iterator[str | Answer]:
+        """The answering stage over one retrieval: check, then quote or write."""
+        asked = without_surrogates(question)
+        writer = self.generator if mode != "extract" else None
+        if writer is None:
+            yield replace(respond(retrieval, state.scorer, state.check, self.answerer), question=asked)
+            return
+        verdict = state.check.check(retrieval, state.scorer.score(retrieval))
+        if verdict.reason:
+            yield replace(abstention(retrieval, verdict.reason), question=asked)
+            return
+        for event in writer.stream(retrieval, verdict.candidates):
+            yield replace(event, question=asked) if isinstance(event, Answer) else event
+
+    def ask_and_search(self, question: str, *, k: int = 5, depth: int = 10,
+                       mode: str = "auto") -> tuple[Answer, list[Hit]]:
+        """``ask(question, k=k, mode=mode)`` and ``search(question, k=depth)`` from one retrieval (for evaluation).
 
         The best ``k`` of ``depth`` passages are the ``k`` that ``ask`` reads (near-duplicates are
         collapsed best first), so the answer is the one ``ask`` gives.
         """
         text, k, depth = clean_question(question), check_k(k), check_k(depth)
+        self._check_mode(mode)
         state = self._state
         retrieval = state.retriever.retrieve(text, k=max(k, depth))
-        answer = respond(replace(retrieval, hits=retrieval.hits[:k]), state.scorer, state.check, self.answerer)
-        return replace(answer, question=without_surrogates(question)), list(retrieval.hits[:depth])
+        events = list(self._answer(state, replace(retrieval, hits=retrieval.hits[:k]), question, mode))
+        return events[-1], list(retrieval.hits[:depth])  # type: ignore[return-value]
 
     def reload(self) -> bool:
         """Switch to the store's newer version, if there is one; True if it switched.

@@ -33,3 +33,7 @@ class CorruptIndexError(RagError):
 
 class GoldFileError(RagError, ValueError):
     """A gold question file is malformed; the message names the line."""
+
+
+class LLMError(RagError):
+    """The language model cannot be provisioned, started or reached, or it failed to answer."""

@@ -152,6 +152,9 @@ class Answer:
     language: str = "en"
     hits: tuple[Hit, ...] = ()
     reason: str = ""
+    answerer: str = "extractive"  # which answerer wrote the text: "extractive" or "generative"
+    note: str = ""  # shown with the answer: why it was not generated, or how many sentences were dropped
+    dropped: tuple[str, ...] = ()  # generated sentences not shown because their citation does not support them
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -161,6 +164,9 @@ class Answer:
             "abstained": self.abstained,
             "language": self.language,
             "reason": self.reason,
+            "answerer": self.answerer,
+            "note": self.note,
+            "dropped": list(self.dropped),
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -42,6 +42,14 @@ class FakeEmbedder:
         return np.stack([self._one(t) for t in texts])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quoted_answers_unless_asked() -> Iterator[None]:
+    """``RAG_LLM=off`` for the session (and the commands it starts): tests that want the language model say so."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAG_LLM", "off")
+        yield
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
@@ -121,10 +129,13 @@ def seeds_store(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def running_app(args: list[str], log_path: Path, *, timeout: float) -> Iterator[str]:
-    """Run ``python app.py ARGS --port P`` until it serves; yield its URL, stop it afterwards."""
+def running_app(args: list[str], log_path: Path, *, timeout: float, llm: str = "off") -> Iterator[str]:  # noqa: D417
+    """Run ``python app.py ARGS --port P`` until it serves; yield its URL, stop it afterwards.
+
+    Quoted answers by default (``RAG_LLM=off``): most app tests are about the chat, not the language model.
+    """
     try:
-        with launch.running_app(ROOT / "app.py", args, log_path, timeout=timeout) as url:
+        with launch.running_app(ROOT / "app.py", args, log_path, timeout=timeout, env={"RAG_LLM": llm}) as url:
             yield url
     except launch.AppStartError as exc:
         pytest.fail(str(exc))

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["dev", "test", "all"], default="test", help="which split to score (default: test)")
     p.add_argument("--k", type=int, default=5, help="passages the answerer reads (default 5)")
     p.add_argument("--compare", action="store_true", help="also evaluate the retrieval variants side by side")
+    p.add_argument("--mode", choices=["extract", "generate", "both"], default="extract",
+                   help="extract (default): quoted answers; generate: answers written by the language model "
+                        "(RAG_LLM, default the local one); both: side by side")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     p.add_argument("--out", type=Path, default=Path("eval/results"), help="folder for the Markdown report and chart")
     p.add_argument("--no-report", action="store_true", help="do not write the report files")
@@ -70,22 +73,33 @@ def _run(args: argparse.Namespace) -> int:
     items = [i for i in load_gold(args.gold) if args.split == "all" or i.split == args.split]
     if not items:
         raise RagError(f"{args.gold} has no questions in split {args.split!r}; use --split all.")
-    assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json)
-    configs = {"default": assistant}
-    if args.compare:
-        configs.update({name: assistant.configured(retrieval=cfg) for name, cfg in retriever_variants().items()})
-    tables, all_failures = {}, []
-    bar = tqdm(total=len(items) * len(configs), desc="evaluating", unit="q", disable=args.json, file=sys.stderr)
-    for name, configured in configs.items():
-        bar.set_postfix_str(name)
-        results = evaluate(configured, items, k=args.k, on_item=lambda _r: bar.update())
-        tables[name] = breakdown(results)
-        if name == "default":
-            all_failures = failures(results)
+    from rag.models.llm_server import open_llm
+
+    chat, server = open_llm("off" if args.mode == "extract" else None)
+    if args.mode != "extract" and chat is None:
+        raise RagError("--mode generate needs a language model: run `rag llm provision` or set RAG_LLM to a URL.")
+    try:
+        assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, llm=chat)
+        modes = {"extract": ["extract"], "generate": ["generate"], "both": ["extract", "generate"]}[args.mode]
+        configs = {("default" if m == "extract" else "generated"): (assistant, m) for m in modes}
+        if args.compare:
+            configs.update({name: (assistant.configured(retrieval=cfg), "extract")
+                            for name, cfg in retriever_variants().items()})
+        tables, all_failures = {}, []
+        bar = tqdm(total=len(items) * len(configs), desc="evaluating", unit="q", disable=args.json, file=sys.stderr)
+        for name, (configured, mode) in configs.items():
+            bar.set_postfix_str(name)
+            results = evaluate(configured, items, k=args.k, mode=mode, on_item=lambda _r: bar.update())
+            tables[name] = breakdown(results)
+            if name == next(iter(configs)):
+                all_failures = failures(results)
+    finally:
+        if server is not None:
+            server.stop()
     bar.close()
     details = {
         "gold file": str(args.gold), "split": args.split, "questions": len(items), "k": args.k,
-        "model": assistant.settings.model, "chunking": assistant.settings.chunking(),
+        "model": assistant.settings.model, "chunking": assistant.settings.chunking(), "mode": args.mode,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if args.json:

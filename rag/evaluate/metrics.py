@@ -75,15 +75,24 @@ def ndcg_at_k(relevance: Sequence[bool], k: int) -> float:
     return dcg / idcg
 
 
+_THOUSANDS = re.compile(r"(?<=\d)[.,\u202f\u00a0 ](?=\d{3}(?!\d))")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def normalize_numbers(text: str) -> str:
+    """One spelling for numbers in either convention: 100.000 = 100,000 = 100 000 → 100000; 1,5 → 1.5."""
+    return _DECIMAL_COMMA.sub(".", _THOUSANDS.sub("", text))
+
+
 def key_fact_match(answer_text: str, key_facts: Iterable[Iterable[str]]) -> bool:
-    """True if every key-fact group has some alternative contained in the answer (normalized).
+    """True if every key-fact group has some alternative contained in the answer (normalized, numbers too).
 
     An empty list of key facts is vacuously matched (True); callers score unanswerable
     questions by abstention instead.
     """
-    answer = normalize_text(answer_text)
+    answer = normalize_numbers(normalize_text(answer_text))
     return all(
-        any(normalize_text(alt) in answer for alt in group) for group in key_facts
+        any(normalize_numbers(normalize_text(alt)) in answer for alt in group) for group in key_facts
     )
 
 

@@ -11,8 +11,19 @@ COLUMNS = [
     ("mrr", "MRR"), ("ndcg@10", "nDCG@10"), ("key_fact_accuracy", "KeyFact"),
     ("citation_precision", "CitP"), ("citation_recall", "CitR"),
     ("abstention_precision", "AbstP"), ("abstention_recall", "AbstR"),
-    ("false_abstention_rate", "FalseAbst"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
+    ("false_abstention_rate", "FalseAbst"), ("generated_share", "Gen"), ("language_match", "Lang"),
+    ("unsupported_rate", "Unsup"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
 ]
+_OPTIONAL = {"generated_share", "language_match", "unsupported_rate"}  # shown only when answers were generated
+
+
+def _columns(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The columns to show: the optional ones only where some configuration has a value."""
+    present = {key for slices in tables.values() for summary in slices.values() for key, v in summary.items()
+               if v is not None}
+    return [(key, label) for key, label in columns if key not in _OPTIONAL or key in present]
+
+
 # SQuAD-format sets (``rag eval --squad``): the key fact is the answer span, every question answerable.
 SQUAD_COLUMNS = [
     ("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr", "MRR"),
@@ -37,13 +48,14 @@ def rows(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: Columns
     out = []
     for config, slices in tables.items():
         for slice_name, summary in slices.items():
-            out.append([config, slice_name, str(summary["n"]), *(_fmt(summary.get(key)) for key, _ in columns)])
+            out.append([config, slice_name, str(summary["n"]),
+                        *(_fmt(summary.get(key)) for key, _ in _columns(tables, columns))])
     return out
 
 
 def text_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: Columns = COLUMNS) -> str:
     """A fixed-width table for the terminal."""
-    header = ["config", "slice", "n", *(label for _, label in columns)]
+    header = ["config", "slice", "n", *(label for _, label in _columns(tables, columns))]
     body = rows(tables, columns)
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     line = lambda r: "  ".join(cell.rjust(w) if i > 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))  # noqa: E731
@@ -52,7 +64,7 @@ def text_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: C
 
 def markdown_table(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: Columns = COLUMNS) -> str:
     """The same table in Markdown."""
-    header = ["config", "slice", "n", *(label for _, label in columns)]
+    header = ["config", "slice", "n", *(label for _, label in _columns(tables, columns))]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows(tables, columns)]
     return "\n".join(lines)

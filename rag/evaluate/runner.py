@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rag.answer.claims import split_claims
 from rag.evaluate import metrics
+from rag.lang.identify import identify
 from rag.types import GoldItem
 
 RECALL_KS = (1, 3, 5, 10)
@@ -29,15 +31,23 @@ class ItemResult:
     citation_recall: float | None
     seconds: float
     answer: str
+    answerer: str = "extractive"
+    answer_language: str | None = None  # of a generated answer
+    sentences_shown: int = 0  # generated sentences shown
+    sentences_dropped: int = 0  # generated sentences left out because their citation did not support them
 
 
-def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10) -> ItemResult:
-    """Ask one gold question; judge the ranking (to ``depth``) and the answer (from the best ``k``),
+def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10, mode: str | None = None) -> ItemResult:
+    """Ask one gold question; judge the ranking (to ``depth``) and the answer (from the best ``k``, in ``mode``),
     both from one retrieval (``Assistant.ask_and_search``)."""
     started = time.perf_counter()
-    answer, hits = assistant.ask_and_search(item.question, k=k, depth=depth)
+    if mode is None:
+        answer, hits = assistant.ask_and_search(item.question, k=k, depth=depth)
+    else:
+        answer, hits = assistant.ask_and_search(item.question, k=k, depth=depth, mode=mode)
     seconds = time.perf_counter() - started
     relevance = tuple(metrics.is_relevant(h.text, h.article_id, item.evidence) for h in hits)
+    generated = getattr(answer, "answerer", "extractive") == "generative" and not answer.abstained
     cited = [(c.article_id, c.text) for c in answer.citations]
     answered = item.answerable and not answer.abstained
     return ItemResult(
@@ -46,7 +56,10 @@ def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10
         key_fact_ok=answered and metrics.key_fact_match(answer.text, item.key_facts),
         citation_precision=metrics.citation_precision(cited, item.evidence) if answered else None,
         citation_recall=metrics.citation_recall(cited, item.evidence) if answered else None,
-        seconds=seconds, answer=answer.text,
+        seconds=seconds, answer=answer.text, answerer=getattr(answer, "answerer", "extractive"),
+        answer_language=identify(answer.text) if generated else None,
+        sentences_shown=len(split_claims(answer.text)) if generated else 0,
+        sentences_dropped=len(getattr(answer, "dropped", ())),
     )
 
 
@@ -55,12 +68,13 @@ def evaluate(
     items: Sequence[GoldItem],
     *,
     k: int = 5,
+    mode: str | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
 ) -> list[ItemResult]:
     """Evaluate every item in order; ``on_item`` is called after each (for progress bars)."""
     results = []
     for item in items:
-        result = evaluate_item(assistant, item, k=k)
+        result = evaluate_item(assistant, item, k=k, mode=mode)
         results.append(result)
         if on_item:
             on_item(result)
@@ -82,6 +96,12 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, Any]:
     out["abstention_precision"] = abst["precision"]
     out["abstention_recall"] = abst["recall"]
     out["false_abstention_rate"] = abst["false_abstention_rate"]
+    generated = [r for r in results if r.answer_language is not None]
+    answered = [r for r in results if not r.abstained]
+    out["generated_share"] = metrics.mean(float(r.answer_language is not None) for r in answered) if generated else None
+    out["language_match"] = metrics.mean(float(r.answer_language == r.language) for r in generated)
+    written = sum(r.sentences_shown + r.sentences_dropped for r in results)
+    out["unsupported_rate"] = sum(r.sentences_dropped for r in results) / written if written else None
     seconds = [r.seconds for r in results]
     out["latency_p50_ms"] = 1000 * metrics.percentile(seconds, 50) if seconds else None
     out["latency_p95_ms"] = 1000 * metrics.percentile(seconds, 95) if seconds else None

@@ -47,3 +47,8 @@ def common_nouns() -> frozenset[str]:
     """The forms of German common nouns, exactly as capitalized in Wiktionary (loaded once, then cached on disk)."""
     version = f"{importlib.metadata.version('german-nouns')}-{'.'.join(sorted(NAME_KINDS))}"
     return cached("german-common-nouns", version, _read_common_nouns)
+
+
+def ordinary_word(word: str, language: str) -> bool:
+    """Whether a capitalized word in a sentence of ``language`` is an ordinary word, not a name (a German common noun)."""
+    return language == "de" and word in common_nouns()

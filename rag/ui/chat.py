@@ -10,26 +10,27 @@ import argparse
 import logging
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 
-from rag.answer.followup import rewrite_followup
-from rag.errors import InvalidQuestionError
-from rag.retrieve.query import clean_question
-from rag.types import Answer, Article
+from rag.types import Article
 from rag.ui.quiet import configure_output
-from rag.ui.views import (
-    CORPUS_HEADERS,
-    CSS,
-    corpus_rows,
-    render_answer,
-    render_error,
-    render_user,
+from rag.ui.steps import (  # noqa: F401 - respond, respond_stream, filter_kwargs: the chat's steps, re-exported
+    DEFAULT_K,
+    MODE_CHOICES,
+    AssistantLike,
+    Messages,
+    accept,
+    ask_api,
+    filter_kwargs,
+    respond,
+    respond_stream,
 )
-log = logging.getLogger("rag.app")
+from rag.ui.views import CORPUS_HEADERS, CSS, corpus_rows
 
-Messages = list[dict[str, Any]]
+log = logging.getLogger("rag.app")
 EXAMPLES = [
     "What did Germany offer?",
     "Was hat Deutschland angeboten?",
@@ -38,88 +39,12 @@ EXAMPLES = [
     "What did Britain offer?",
     "Welche Rolle spielen die USA?",
 ]
-INTERNAL_ERROR = "Sorry, something went wrong while answering. The error was logged; please try again."
-DEFAULT_K = 5
 MAX_SLIDER_K = 10
 CONCURRENCY = 2  # two CPU cores: two questions in flight, the rest wait in Gradio's queue
 QUEUE_SIZE = 64  # at ~1 s per question, 64 waiting is ~30 s; beyond that a client gets "Queue is full"
 RELOAD_INTERVAL = 2.0  # seconds between checks of the index's manifest.json
 FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
 THEME = gr.themes.Soft(primary_hue="indigo", font=FONTS, font_mono=("ui-monospace", "monospace"))
-
-
-class AssistantLike(Protocol):
-    """What the app needs from ``rag.Assistant``."""
-
-    @property
-    def articles(self) -> list[Article]: ...
-
-    def ask(self, question: str, *, k: int = 5, **filters: Any) -> Answer: ...
-
-
-def as_k(k: object) -> object:
-    """Turn a slider/JSON number like 5.0 into 5; anything else is passed on for the API to reject."""
-    if isinstance(k, float) and k.is_integer():
-        return int(k)
-    return k
-
-
-def accept(message: str | None, messages: Messages | None) -> tuple[str, Messages, str]:
-    """Show the typed question in the chat and clear the box; blank input changes nothing."""
-    messages = list(messages or [])
-    text = message if isinstance(message, str) else ""
-    if not text.strip():
-        return "", messages, ""
-    return "", [*messages, {"role": "user", "content": render_user(text)}], text
-
-
-def filter_kwargs(since: object = None, until: object = None, sources: object = None) -> dict[str, Any]:
-    """The chat's filter fields as keyword arguments of ``ask`` (empty fields left out)."""
-    found: dict[str, Any] = {}
-    if since not in (None, ""):
-        found["since"] = since
-    if until not in (None, ""):
-        found["until"] = until
-    if sources:
-        found["sources"] = [sources] if isinstance(sources, str) else list(sources)  # type: ignore[call-overload]
-    return found
-
-
-def respond(
-    assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
-    since: object = None, until: object = None, sources: object = None,
-) -> tuple[Messages, list[str], str]:
-    """Answer the pending question (rewritten if it is a follow-up) within the filters; errors become chat messages."""
-    messages, history = list(messages or []), list(history or [])
-    if not pending or not pending.strip():
-        return messages, history, ""
-    question = pending
-    try:
-        typed = clean_question(pending)  # a too-long question is refused before any other work
-        question = rewrite_followup(typed, history)
-        answer = assistant.ask(question, k=as_k(k), **filter_kwargs(since, until, sources))  # type: ignore[arg-type]
-    except InvalidQuestionError as exc:
-        content = render_error(str(exc))
-    except Exception:
-        log.exception("answering %r failed", question[:200])
-        content = render_error(INTERNAL_ERROR)
-    else:
-        shown = question if question != typed else None
-        content = render_answer(answer, interpreted=shown)
-        history.append(question)
-    return [*messages, {"role": "assistant", "content": content}], history, ""
-
-
-def ask_api(assistant: AssistantLike, question: str, k: object = DEFAULT_K, since: object = None,
-            until: object = None, sources: object = None) -> dict[str, Any]:
-    """One question without conversation, for programmatic use: the answer as a JSON-ready dict."""
-    try:
-        return assistant.ask(question, k=as_k(k), **filter_kwargs(since, until, sources)).to_dict()  # type: ignore[arg-type]
-    except InvalidQuestionError as exc:
-        raise gr.Error(str(exc), print_exception=False) from None
-    except Exception:
-        log.exception("API question %r failed", str(question)[:200])
-        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
 
 
 def _example(sample: object) -> str:
@@ -150,10 +75,10 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
     """The Gradio app: chat, examples, settings (k, corpus table) and the ``/ask`` API endpoint."""
     articles = assistant.articles
 
-    def answer(pending: str, messages: Messages | None, history: list[str] | None, k: object,
-               since: object, until: object, sources: object) -> tuple[Messages, list[str], str]:
-        """The chat step: answer the pending question with this assistant, within the filters."""
-        return respond(assistant, pending, messages, history, k, since, until, sources)
+    def answer(pending: str, messages: Messages | None, history: list[str] | None, k: object, mode: str,
+               since: object, until: object, sources: object) -> Iterator[tuple[Messages, list[str], str]]:
+        """The chat step: answer the pending question within the filters, streaming a generated answer."""
+        yield from respond_stream(assistant, pending, messages, history, k, mode, since, until, sources)
 
     with gr.Blocks(title="Nachrichten-RAG", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(articles))
@@ -168,6 +93,9 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="rag-send")
             clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=110, elem_id="rag-clear")
+        writes = getattr(assistant, "generator", None) is not None  # the toggle only when a language model serves
+        mode = gr.Radio(MODE_CHOICES, value="generate" if writes else "extract", show_label=False, container=False,
+                        visible=writes, elem_id="rag-mode")
         with gr.Accordion("Filter articles", open=False, elem_id="rag-filters"):
             with gr.Row(equal_height=True):
                 outlet = gr.Dropdown(choices=outlets_of(articles), value=[], multiselect=True, label="Outlets",
@@ -195,7 +123,7 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             return header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served))
 
         demo.load(current, None, [header, corpus, outlet], queue=False, **private)
-        inputs = [pending, chatbot, history, k, since, until, outlet]
+        inputs = [pending, chatbot, history, k, mode, since, until, outlet]
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(
                 answer, inputs, [chatbot, history, pending], **private
@@ -252,11 +180,16 @@ def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
     log.setLevel(logging.INFO)
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant
+    from rag.models.llm_server import open_llm
     from rag.ui.watch import IndexWatcher
 
     print("Loading the model and index …", flush=True)
     # without --seeds: the folder the index was built from (else seeds/), never a rebuild from seeds/
-    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True)
+    chat, llm_server = open_llm()
+    if chat is not None:
+        print(f"Answers are written by {chat!r}" + (f" (local server, pid {llm_server.pid})." if llm_server else "."),
+              flush=True)
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True, llm=chat)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)
@@ -276,6 +209,8 @@ def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
     finally:
         if watcher is not None:
             watcher.stop()
+        if llm_server is not None:
+            llm_server.stop()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
 from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
 from rag.retrieve.filtering import make_filters, no_match
 from rag.ui.printing import day, print_answer, print_report
+from rag.ui.llm import add_llm_command
 from rag.ui.quiet import configure_output
 
 
@@ -24,13 +25,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported lazily
+def _load(args: argparse.Namespace, llm=None):  # noqa: ANN001, ANN202 - an Assistant, imported lazily
     """The assistant over a fresh index; a missing, stale or damaged one is built first (unless --no-build)."""
     from rag.assistant import Assistant
 
     settings, seeds = _settings(args), _seeds(args)
     try:
-        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False)
+        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, llm=llm)
     except (IndexMissingError, StaleIndexError, CorruptIndexError):
         if getattr(args, "no_build", False):
             raise
@@ -39,7 +40,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported la
     print(f"Building the index ({len(corpus_files(seeds))} article files)…", file=sys.stderr, flush=True)
     report = _build(args, settings, rebuild=False)
     print_report(report, sys.stderr)
-    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False)
+    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, llm=llm)
 
 
 def _seeds(args: argparse.Namespace) -> Path:
@@ -86,17 +87,28 @@ def _filters(args: argparse.Namespace) -> dict:
     return {"since": args.since, "until": args.until, "sources": args.source or None}
 
 
-
-
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
-    """Answer one question."""
-    answer = _load(args).ask(args.question, k=args.k, **_filters(args))
+    """Answer one question (a generated answer is printed sentence by sentence as it is written)."""
+    from rag.models.llm_server import open_llm
+
+    chat, server = open_llm("off" if args.mode == "extract" else None)
+    try:
+        assistant = _load(args, llm=chat)
+        answer = None
+        for event in assistant.ask_stream(args.question, k=args.k, mode=args.mode, **_filters(args)):
+            if isinstance(event, str):
+                if not args.json:
+                    print(event, flush=True)
+            else:
+                answer = event
+    finally:
+        if server is not None:
+            server.stop()
+    assert answer is not None
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print_answer(answer)
+        print_answer(answer, streamed=answer.answerer == "generative")
     return 0
 
 
@@ -218,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5, help=f"passages to read (1-{MAX_K}, default 5)")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.add_argument("--mode", choices=["auto", "generate", "extract"], default="auto",
+                   help="generate: the language model writes the answer (RAG_LLM); extract: quote the articles; "
+                        "auto (default): generate when a language model is available")
     filtering(p)
     p.set_defaults(func=cmd_ask)
 
@@ -236,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     filtering(p)
     no_build(p)
     p.set_defaults(func=cmd_articles)
+
+    add_llm_command(sub)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)

@@ -25,13 +25,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(app: Path, args: Sequence[str], log_path: Path, *, timeout: float) -> Iterator[str]:
-    """Run ``python APP ARGS`` on a free loopback port until it serves; yield its URL, stop it afterwards."""
+def running_app(app: Path, args: Sequence[str], log_path: Path, *, timeout: float,
+                env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``python APP ARGS`` on a free loopback port until it serves; yield its URL, stop it afterwards.
+
+    ``env`` adds to (or overrides) this process's environment for the app.
+    """
     port = free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port), *args],
-            cwd=app.parent, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=app.parent, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -28,9 +28,13 @@ def day(date: str | None) -> str:
     return date[:10] if date else "undated"
 
 
-def print_answer(answer) -> None:  # noqa: ANN001 - an Answer
-    """The answer's text, then its sources (or, for an abstention, the closest passages)."""
-    print(answer.text)
+def print_answer(answer, *, streamed: bool = False) -> None:  # noqa: ANN001 - an Answer
+    """The answer's text (unless ``streamed`` already printed it) and its note, then its sources (or, for an
+    abstention, the closest passages)."""
+    if not streamed:
+        print(answer.text)
+    if answer.note:
+        print(f"({answer.note})")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:

@@ -106,11 +106,20 @@ def render_answer(answer: Answer, *, interpreted: str | None = None) -> str:
     words = labels(answer.language)
     lines = "".join(f'<p class="rag-line">{render_markers(line)}</p>' for line in answer.text.splitlines() if line.strip())
     cards = "".join(render_citation(c, answer.language) for c in answer.citations)
+    note = f'<div class="rag-note">{esc(answer.note)}</div>' if answer.note else ""
     return (
-        f'<div class="rag-answer">{_interpreted(interpreted, answer.language)}<div class="rag-text">{lines}</div>'
+        f'<div class="rag-answer rag-{esc(answer.answerer)}">{_interpreted(interpreted, answer.language)}'
+        f'<div class="rag-text">{lines}</div>{note}'
         f'<details class="rag-sources" open><summary>{words["sources"]} ({len(answer.citations)})</summary>'
         f'{cards}</details></div>'
     )
+
+
+def render_partial(sentences: Sequence[str], *, interpreted: str | None = None) -> str:
+    """A generated answer while it is being written: the checked sentences so far, sources still to come."""
+    text = " ".join(render_markers(s) for s in sentences)
+    return (f'<div class="rag-answer rag-streaming">{_interpreted(interpreted, "en")}'
+            f'<div class="rag-text"><p class="rag-line">{text}<span class="rag-cursor">▍</span></p></div></div>')
 
 
 def render_abstention(answer: Answer, *, interpreted: str | None = None) -> str:
@@ -164,6 +173,8 @@ CSS = """
 .rag-text p.rag-line { margin: 0 0 .5rem 0; }
 .rag-ref { display: inline-block; font-size: .75em; font-weight: 600; padding: 0 .35em; margin: 0 .1em;
   border-radius: .6em; background: #e0e7ff; color: #3730a3; vertical-align: super; line-height: 1.4; }
+.rag-note { font-size: .82em; opacity: .75; margin: .2rem 0 .4rem 0; font-style: italic; }
+.rag-cursor { opacity: .5; margin-left: .15em; }
 .rag-interpreted { font-size: .85em; opacity: .75; margin-bottom: .4rem; font-style: italic; }
 details.rag-sources, details.rag-closest { margin-top: .6rem; }
 details.rag-sources > summary, details.rag-closest > summary { cursor: pointer; font-weight: 600;

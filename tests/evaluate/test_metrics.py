@@ -7,6 +7,7 @@ import math
 import pytest
 
 from rag.evaluate.metrics import (
+    normalize_numbers,
     abstention_scores,
     citation_precision,
     citation_recall,
@@ -259,3 +260,15 @@ def test_mean() -> None:
     assert mean([]) is None
     assert mean([None, None]) is None
     assert mean(iter([0.0, 1.0])) == 0.5
+
+
+@pytest.mark.parametrize("answer, fact", [
+    ("France sends 2,000 soldiers", "2.000 Soldaten"), ("Frankreich schickt 2.000 Soldaten", "2000"),
+    ("a fine of 100 000 euros", "100.000"), ("1,5 Milliarden", "1.5"),
+])
+def test_key_facts_accept_either_number_convention(answer, fact):
+    assert key_fact_match(answer, [[fact.split()[0]]])
+
+
+def test_number_normalisation_keeps_years_and_lists_apart():
+    assert normalize_numbers("2025, 2026") == "2025, 2026" and normalize_numbers("1,5 und 2.000") == "1.5 und 2000"

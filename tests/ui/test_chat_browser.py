@@ -18,6 +18,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
+WRITING_TIMEOUT_MS = 480_000
 ANSWER_TIMEOUT_MS = 120_000
 REPLIES = ".rag-answer, .rag-abstain, .rag-error"
 
@@ -247,6 +248,52 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     assert client.predict("Wer soll den Waffenstillstand überwachen?", 3, api_name="/ask")["language"] == "de"
 
 
+@pytest.fixture(scope="module")
+def writing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the local language model writing the answers (``RAG_LLM=local``)."""
+    tmp = tmp_path_factory.mktemp("app-llm")
+    log_path = tmp / "app.log"
+    try:
+        with running_app(["--index", str(tmp / "index"), "--seeds", str(ROOT / "seeds")], log_path, timeout=600,
+                         llm="local") as url:
+            assert "local server, pid" in log_path.read_text()
+            yield url
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log_path, ARTIFACTS / "app-llm.log")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sources(browser: Any, writing_server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    tab = context.new_page()
+    try:
+        tab.goto(writing_server)
+        tab.wait_for_selector("#rag-question textarea", timeout=60_000)
+        assert tab.locator("#rag-mode").is_visible()
+        tab.fill("#rag-question textarea", "What did Germany offer?")
+        tab.keyboard.press("Enter")
+        # sentences appear while it writes (~10 s on quiet cores; minutes when other jobs share the 2 cores)
+        tab.wait_for_selector(".rag-streaming", timeout=WRITING_TIMEOUT_MS)
+        tab.wait_for_selector(".rag-answer .rag-sources", timeout=WRITING_TIMEOUT_MS)
+        reply = tab.locator(".rag-answer").last
+        text = reply.locator(".rag-text").inner_text()
+        assert "rag-generative" in (reply.get_attribute("class") or ""), text
+        assert re.search(r"NATO", text) and re.search(r"territor|area|soil|ground", text, re.IGNORECASE), text
+        assert reply.locator(".rag-sources mark").count() >= 1  # the German quote, highlighted
+        assert "NATO-Gebiet" in " ".join(reply.locator(".rag-sources .rag-passage").all_inner_texts())
+        tab.screenshot(path=str(ARTIFACTS / "test_generated_answer.png"), full_page=True)
+        tab.get_by_text("Quoted from the articles").click()  # the toggle: the next answer quotes the articles
+        tab.fill("#rag-question textarea", "Was hat Deutschland angeboten?")
+        tab.keyboard.press("Enter")
+        tab.wait_for_function("document.querySelectorAll('.rag-answer').length >= 2", timeout=WRITING_TIMEOUT_MS)
+        quoted = tab.locator(".rag-answer").last
+        assert "rag-extractive" in (quoted.get_attribute("class") or ""), quoted.inner_text()
+    finally:
+        context.close()
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_outlet_picker_restricts_every_source(page: Any) -> None:
@@ -276,11 +323,11 @@ def test_filters_reach_the_assistant_and_bad_dates_are_shown() -> None:
             return super().ask(question, k=k)
 
     stub = Recorder()
-    app.respond(stub, "Q?", [], [], 5, "2026-01-01", None, ["dpa"])
+    app.respond(stub, "Q?", [], [], 5, since="2026-01-01", until=None, sources=["dpa"])
     assert stub.filters == {"since": "2026-01-01", "sources": ["dpa"]}
-    app.respond(stub, "Q?", [], [], 5, "", "", [])
+    app.respond(stub, "Q?", [], [], 5, since="", until="", sources=[])
     assert stub.filters == {}
-    messages, _, _ = app.respond(stub, "Q?", [], [], 5, "bad", None, None)
+    messages, _, _ = app.respond(stub, "Q?", [], [], 5, since="bad")
     assert "rag-error" in messages[-1]["content"] and "YYYY-MM-DD" in messages[-1]["content"]
     assert app.ask_api(stub, "Q?", 5, None, "2026-01-31", "dpa") and stub.filters == {"until": "2026-01-31", "sources": ["dpa"]}
 

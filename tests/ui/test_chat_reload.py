@@ -19,6 +19,7 @@ from conftest import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 import rag.ui.chat as app
+import rag.ui.steps as steps
 from rag.config import MAX_K, MAX_QUESTION_CHARS
 from rag.types import Answer, Article
 from rag.ui.watch import manifest_stamp
@@ -65,7 +66,7 @@ def _article(n: int) -> Article:
 
 def test_a_huge_chat_question_is_refused_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
     stub = StubAssistant([_article(0)])
-    monkeypatch.setattr(app, "rewrite_followup", lambda *a, **kw: pytest.fail("rewrote an over-long question"))
+    monkeypatch.setattr(steps, "rewrite_followup", lambda *a, **kw: pytest.fail("rewrote an over-long question"))
     for size in (MAX_QUESTION_CHARS + 1, 10**6):
         messages, history, pending = app.respond(stub, "Warum? " * (size // 7 + 1), [], ["q"], 5)
         assert "rag-error" in messages[-1]["content"] and f"the limit is {MAX_QUESTION_CHARS}" in messages[-1]["content"]

@@ -89,7 +89,7 @@ def test_answer_message_has_lines_badges_and_numbered_sources_in_order() -> None
                     text="According to dpa (2026-01-08) [1]: Deutschland bietet an.\nAlso according to one report [2]: X.",
                     citations=(citation(1), citation(2, source=None, date=None, title="Zweiter")))
     html = render_answer(answer, interpreted="What did Germany offer? (rewritten)")
-    assert html.startswith('<div class="rag-answer">')
+    assert html.startswith('<div class="rag-answer rag-extractive">')
     assert "\n" not in html  # one HTML block: markdown must not touch it
     assert html.count('<p class="rag-line">') == 2
     assert "Sources (2)" in html and "<details class=\"rag-sources\" open>" in html

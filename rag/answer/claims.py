@@ -1,0 +1,172 @@
+"""Is a generated sentence supported by the passages it cites? Numbers, dates and names must occur there.
+
+Pure functions: the answer writer splits a generated answer into sentences with their ``[n]``
+markers and drops every sentence that cites nothing, cites a number the passages do not give
+(100.000 = 100,000 = 100 000; 1,5 Milliarden = 1.5 billion), a month or weekday they do not
+name (in either language), or a name they never mention (by spelling, transliteration or, for
+countries, ISO code). The embedding check (close to a sentence of the cited passage) needs a
+model and lives with the answerer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.answer.answerability import transliterate
+from rag.lang.countries import find_countries
+from rag.lang.text import fold, words
+
+_MARKERS = re.compile(r"\s*((?:\[\d+\]\s*)+)")
+_SENTENCE = re.compile(r"(?<=[.!?…])(?:\s*(?:\[\d+\]\s*)+)?\s+(?=[\"„“«A-ZÄÖÜ0-9])|(?<=\])\s+(?=[\"„“«A-ZÄÖÜ])")
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
+_SCALES = {
+    "thousand": 1e3, "tausend": 1e3, "million": 1e6, "millionen": 1e6, "mio": 1e6, "billion": 1e9,
+    "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "billionen": 1e12, "trillion": 1e12,
+}
+_NUMBER_WORDS = {
+    "two": 2, "zwei": 2, "three": 3, "drei": 3, "four": 4, "vier": 4, "five": 5, "fünf": 5, "six": 6, "sechs": 6,
+    "seven": 7, "sieben": 7, "eight": 8, "acht": 8, "nine": 9, "neun": 9, "ten": 10, "zehn": 10, "eleven": 11,
+    "elf": 11, "twelve": 12, "zwölf": 12, "twenty": 20, "zwanzig": 20, "hundred": 100, "hundert": 100,
+    "thousand": 1000, "tausend": 1000, "zweitausend": 2000, "dreitausend": 3000,
+}
+_MONTHS = {m: i % 12 + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+_MONTHS |= {m: i % 12 + 1 for i, m in enumerate(
+    "januar februar märz april mai juni juli august september oktober november dezember".split())}
+_MONTHS |= {"jänner": 1, "feber": 2}
+_WEEKDAYS = {d: i % 7 for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+_WEEKDAYS |= {d: i % 7 for i, d in enumerate("montag dienstag mittwoch donnerstag freitag samstag sonntag".split())}
+_NOT_NAMES = frozenset("i the a an and but in on at of for to by this that these those it its there".split())
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One generated sentence and the citation numbers its markers name."""
+
+    text: str
+    markers: tuple[int, ...]
+
+    @property
+    def bare(self) -> str:
+        """The sentence without its markers."""
+        return re.sub(r"\s+([.!?…,;:])", r"\1", " ".join(_MARKERS.sub(" ", self.text).split()))
+
+
+def split_claims(answer: str) -> list[Claim]:
+    """The sentences of a generated answer with the ``[n]`` markers each carries (markers stay in ``text``)."""
+    pieces = [p.strip() for p in _SENTENCE.split(answer.strip()) if p and p.strip()]
+    claims: list[Claim] = []
+    for piece in pieces:
+        markers = tuple(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", piece)))
+        claims.append(Claim(piece, markers))
+    return claims
+
+
+def numerals(text: str) -> list[tuple[str, set[float]]]:
+    """Each numeral of a text with every value it may stand for (both decimal conventions; times a following scale word)."""
+    found: list[tuple[str, set[float]]] = []
+    lowered = text.lower()
+    for m in _NUMBER.finditer(lowered):
+        whole, sep, frac = m.group(1), m.group(2), m.group(3)
+        digits = re.sub(r"[.,\u202f\u00a0 ]", "", whole)
+        values = {float(digits)}
+        if re.fullmatch(r"\d{1,3}[.,]\d{3}", whole) and sep is None:  # 1.500 or 1,500: thousands, or a decimal
+            values.add(float(whole.replace(",", ".")))
+        if sep is not None and frac is not None:
+            values = {float(f"{digits}.{frac}")}
+            if len(frac) == 3:
+                values.add(float(digits + frac))
+        after = lowered[m.end():m.end() + 12].split()
+        scale = _SCALES.get(after[0].strip(".,;:")) if after else None
+        found.append((m.group(0), values | ({v * scale for v in values} if scale else set())))
+    for word in words(lowered):
+        if word in _NUMBER_WORDS:
+            found.append((word, {float(_NUMBER_WORDS[word])}))
+    return found
+
+
+def numbers(text: str) -> set[float]:
+    """Every value any numeral of the text may stand for."""
+    return set().union(*(values for _, values in numerals(text)))
+
+
+def calendar_words(text: str) -> set[str]:
+    """Months and weekdays a text names, language-neutral (``"m3"`` is March/März, ``"d0"`` Monday/Montag)."""
+    out = set()
+    for word in words(text.lower()):
+        if word in _MONTHS:
+            out.add(f"m{_MONTHS[word]}")
+        if word in _WEEKDAYS:
+            out.add(f"d{_WEEKDAYS[word]}")
+    return out
+
+
+def names(sentence: str, *, ordinary: Callable[[str], bool] = lambda word: False) -> list[str]:
+    """Runs of capitalized words after the first word ("Eastern Europe"), without ``ordinary`` words, months and numbers."""
+    runs: list[list[str]] = []
+    previous_end = -2
+    for i, match in enumerate(re.finditer(r"\w+(?:[-'’.]\w+)*", _MARKERS.sub(" ", sentence))):
+        word = re.sub(r"['’]s?$", "", match.group())
+        lowered = word.lower()
+        skip = (i == 0 or not word[:1].isupper() or word.isdigit() or fold(word) in _NOT_NAMES or ordinary(word)
+                or lowered in _MONTHS or lowered in _WEEKDAYS or lowered in _SCALES or lowered in _NUMBER_WORDS)
+        if skip:
+            previous_end = -2
+            continue
+        adjacent = sentence[previous_end:match.start()].strip() == "" if previous_end >= 0 else False
+        if adjacent and runs:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        previous_end = match.end()
+    return list(dict.fromkeys(" ".join(run) for run in runs))
+
+
+def mentions(name: str, text: str, *, min_ratio: float = 0.85) -> bool:
+    """Whether the text names ``name`` (every word of a run): same folded spelling, a transliteration, a close
+    spelling, or part of a compound."""
+    if " " in name:
+        return all(mentions(part, text, min_ratio=min_ratio) for part in name.split())
+    folded = {fold(w) for w in words(text)}
+    key = fold(name)
+    if key in folded or any(len(key) >= 4 and key in w for w in folded):
+        return True
+    keys = sorted({transliterate(w) for w in words(text) if w[:1].isupper()})
+    return bool(difflib.get_close_matches(transliterate(name), keys, n=1, cutoff=min_ratio))
+
+
+def unsupported(claim: Claim, passages: Sequence[str], *, question: str = "",
+                ordinary: Callable[[str], bool] = lambda word: False,
+                similar: Callable[[str, str], bool] = lambda name, text: False) -> str:
+    """Why the claim is not supported by the passages it cites ("" when it is).
+
+    ``ordinary`` exempts words that are no names (German common nouns); ``similar`` may accept a
+    name the passages give in another language (an embedding neighbour: "European" ~ "EU").
+    """
+    if not claim.markers:
+        return "cites no source"
+    if not passages:
+        return "cites a source that does not exist"
+    evidence = "\n".join(passages)
+    given = numbers(evidence) | numbers(question)
+    missing = [surface for surface, values in numerals(claim.bare) if not values & given]
+    if missing:
+        return f"the number {missing[0]} is not in the cited passage"
+    dates = calendar_words(claim.bare) - calendar_words(evidence)
+    if dates:
+        return "a date is not in the cited passage"
+    named = {code for m in find_countries(evidence + "\n" + question) for code in m.codes}
+    stated = find_countries(claim.bare)
+    for mention in stated:
+        if not mention.codes & named:
+            return f"{mention.text} is not in the cited passage"
+    country_words = {fold(w) for m in stated for w in m.text.split()}
+    for name in names(claim.bare, ordinary=ordinary):
+        if all(fold(part) in country_words for part in name.split()):
+            continue  # a country, checked by its code above
+        if not mentions(name, evidence) and not mentions(name, question) and not similar(name, evidence):
+            return f"{name} is not in the cited passage"
+    return ""

@@ -1,0 +1,212 @@
+"""Generated answers: a chat model restates the chosen evidence in the asker's language, every sentence checked.
+
+Selection and abstention stay with the retrieval and extractive stages (a small model must not
+judge): the extractive answerer picks the quotes, the model rewrites them as a direct answer with
+``[n]`` markers, and each sentence is shown only if its citation supports it (``claims.py``) and
+it is close to a sentence of the cited passage in the embedding space. If none survives, or the
+model cannot be reached, the extractive answer is shown with a short note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+
+from rag.answer.base import frame
+from rag.answer.claims import Claim, split_claims, unsupported
+from rag.answer.evidence import ScoredSentence
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.errors import LLMError
+from rag.models.base import QueryEncoder
+from rag.models.chat import ChatModel, Message
+from rag.retrieve.hybrid import Retrieval
+from rag.types import Answer, Citation
+
+LANGUAGE_NAMES = {"en": "English", "de": "German"}
+_SYSTEM = (
+    "You answer questions about news articles. Use only the numbered sources. Answer in {language}, in one or "
+    "two short sentences, translating the sources where needed. End every sentence with the number of its "
+    "source in square brackets, like [1]. Do not add facts that are not in the sources."
+)
+_EXAMPLE = (
+    "Sources:\n[1] (Beispielzeitung, 2024-03-02) Die Stadt will bis 2030 rund 500 neue Wohnungen bauen.\n"
+    "[2] (Beispielzeitung, 2024-03-02) Der Stadtrat stimmte dem Plan am Dienstag zu.\n\n"
+    "Question: How many flats does the city want to build?"
+)
+_EXAMPLE_ANSWER = "The city wants to build about 500 new flats by 2030 [1]. The council approved the plan on Tuesday [2]."
+_REFUSAL = re.compile(
+    r"\b(not in the (articles|sources)|(sources|articles) (do not|don't) (say|mention|contain|state)|no information|"
+    r"nicht in den (artikeln|quellen)|keine (angaben|informationen))\b", re.IGNORECASE)
+NOTES = {
+    "en": {"unreachable": "The language model could not answer ({why}); the answer quotes the articles instead.",
+           "unchecked": "No generated sentence could be checked against its source; the answer quotes the articles.",
+           "dropped": "{n} generated sentence(s) left out: their sources do not support them."},
+    "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
+           "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
+           "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht."},
+}
+
+
+def note(language: str, kind: str, **values: object) -> str:
+    """A short note in the answer's language."""
+    return NOTES.get(language, NOTES["en"])[kind].format(**values)
+
+
+def build_messages(question: str, language: str, sources: Sequence[Citation]) -> list[Message]:
+    """The chat prompt: instructions and a worked example (a stable prefix the server caches), then the sources."""
+    listed = "\n".join(f"[{c.number}] ({c.source or 'unknown outlet'}, {c.date or 'undated'}) {c.quote}" for c in sources)
+    return [
+        {"role": "system", "content": _SYSTEM.format(language=LANGUAGE_NAMES.get(language, "English"))},
+        {"role": "user", "content": _EXAMPLE},
+        {"role": "assistant", "content": _EXAMPLE_ANSWER},
+        {"role": "user", "content": f"Sources:\n{listed}\n\nQuestion: {question}"},
+    ]
+
+
+class GenerativeAnswerer:
+    """Writes a short answer with a chat model from the quotes the extractive answerer picks, and checks it."""
+
+    name = "generative"
+
+    def __init__(self, chat: ChatModel, encoder: QueryEncoder, *, extractive: ExtractiveAnswerer | None = None,
+                 ordinary: Callable[[str, str], bool] = lambda word, language: False, min_cosine: float = 0.8,
+                 name_cosine: float = 0.9, max_tokens: int = 96) -> None:
+        self.chat = chat
+        self.encoder = encoder
+        self.extractive = extractive or ExtractiveAnswerer()
+        self.ordinary = ordinary
+        self.min_cosine = min_cosine
+        self.name_cosine = name_cosine
+        self.max_tokens = max_tokens
+        self._words = lru_cache(maxsize=256)(self._word_vectors)
+
+    def answer(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence]) -> Answer:
+        """The checked answer (the stream, consumed)."""
+        final: Answer | None = None
+        for event in self.stream(retrieval, candidates):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def stream(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence]) -> Iterator[str | Answer]:
+        """Checked sentences as the model completes them, then the final ``Answer``."""
+        quoted = self.extractive.answer(retrieval, candidates)
+        sources = _group_heads(quoted)
+        lang = retrieval.language
+        numbering = _Numbering(quoted)
+        shown: list[str] = []
+        dropped: list[str] = []
+        buffer = ""
+        try:
+            pieces = self.chat.stream(build_messages(retrieval.question, lang, sources), max_tokens=self.max_tokens)
+            for piece in pieces:
+                buffer += piece
+                claims = split_claims(buffer)
+                for claim in claims[:-1]:  # the last one may still grow
+                    verdict = self._check(claim, retrieval, quoted, candidates)
+                    if verdict:
+                        dropped.append(f"{claim.text} ({verdict})")
+                    else:
+                        shown.append(numbering.render(claim))
+                        yield shown[-1]
+                buffer = buffer[buffer.rfind(claims[-1].text):] if claims else buffer
+        except LLMError as exc:
+            yield replace(quoted, note=note(lang, "unreachable", why=str(exc).split(";")[0]))
+            return
+        for claim in split_claims(buffer):
+            verdict = self._check(claim, retrieval, quoted, candidates)
+            if verdict:
+                dropped.append(f"{claim.text} ({verdict})")
+            else:
+                shown.append(numbering.render(claim))
+                yield shown[-1]
+        if not shown and any(_REFUSAL.search(d) for d in dropped):
+            yield Answer(retrieval.question, frame(lang)["abstain"], abstained=True, language=lang,
+                         hits=retrieval.hits, reason="the language model found no answer in the sources",
+                         answerer=self.name, dropped=tuple(dropped))
+            return
+        if not shown:
+            yield replace(quoted, note=note(lang, "unchecked"), dropped=tuple(dropped))
+            return
+        yield numbering.answer(shown, self.name, tuple(dropped), note(lang, "dropped", n=len(dropped)) if dropped else "")
+
+    def _check(self, claim: Claim, retrieval: Retrieval, quoted: Answer, candidates: Sequence[ScoredSentence]) -> str:
+        """Why a generated sentence may not be shown ("" if it may)."""
+        if _REFUSAL.search(claim.text):
+            return "says the sources do not answer"
+        cited = [c for c in quoted.citations if c.number in claim.markers]
+        reason = unsupported(claim, [c.text for c in cited], question=retrieval.question,
+                             ordinary=lambda word: self.ordinary(word, retrieval.language), similar=self._similar)
+        if reason:
+            return reason
+        inside = [s.vector for s in candidates if any(
+            s.sentence.article_id == c.article_id and c.passage_start <= s.sentence.start and s.sentence.end <= c.passage_end
+            for c in cited)]
+        if not inside:
+            return "its passage has no sentence to compare with"
+        vector = self.encoder.encode_queries([claim.bare])[0]
+        best = float(np.max(np.stack(inside) @ vector))
+        return "" if best >= self.min_cosine else f"too far from its passage (cosine {best:.2f})"
+
+
+    def _word_vectors(self, text: str) -> np.ndarray:
+        words = sorted({w for w in re.findall(r"\w+", text) if len(w) > 1 and w[:1].isalpha()})
+        return self.encoder.encode_queries(words) if words else np.zeros((0, 1), np.float32)
+
+    def _similar(self, name: str, text: str) -> bool:
+        """Whether a word of the text is the name's embedding neighbour (a translation: "European" ~ "EU")."""
+        vectors = self._words(text)
+        if not len(vectors):
+            return False
+        return float(np.max(vectors @ self.encoder.encode_queries([name])[0])) >= self.name_cosine
+
+
+def _group_heads(quoted: Answer) -> list[Citation]:
+    """The first citation of each quoted fact (other outlets' versions of it are added to its markers later)."""
+    heads: list[Citation] = []
+    for line in quoted.text.splitlines():
+        found = re.search(r"\[(\d+)\]", line)
+        if found:
+            heads.append(quoted.citations[int(found.group(1)) - 1])
+    return heads or list(quoted.citations[:1])
+
+
+class _Numbering:
+    """Renumbers markers 1..n in order of first use as sentences arrive; each fact cites all its outlets."""
+
+    def __init__(self, quoted: Answer) -> None:
+        self.quoted = quoted
+        self.groups: dict[int, list[int]] = {}
+        for line in quoted.text.splitlines():
+            numbers = [int(n) for n in re.findall(r"\[(\d+)\]", line.split(":")[0])]
+            if numbers:
+                self.groups[numbers[0]] = numbers
+        self.order: list[int] = []
+
+    def render(self, claim: Claim) -> str:
+        """The sentence with its markers, renumbered, before its final punctuation."""
+        exists = range(1, len(self.quoted.citations) + 1)  # a marker with no source behind it is left out
+        cited = [n for m in claim.markers if m in exists for n in self.groups.get(m, [m])]
+        for number in cited:
+            if number not in self.order:
+                self.order.append(number)
+        markers = "".join(f"[{self.order.index(n) + 1}]" for n in dict.fromkeys(cited))
+        body, end = re.match(r"(.*?)([.!?…]*)$", _strip_markers(claim.text), re.DOTALL).groups()  # type: ignore[union-attr]
+        return f"{body.rstrip()} {markers}{end or '.'}"
+
+    def answer(self, lines: list[str], name: str, dropped: tuple[str, ...], text_note: str) -> Answer:
+        """The final answer over the rendered sentences."""
+        citations = tuple(replace(self.quoted.citations[old - 1], number=new)
+                          for new, old in enumerate(self.order, start=1))
+        return Answer(self.quoted.question, " ".join(lines), citations, language=self.quoted.language,
+                      hits=self.quoted.hits, answerer=name, note=text_note, dropped=dropped)
+
+
+def _strip_markers(text: str) -> str:
+    """A sentence without its markers."""
+    return re.sub(r"\s*(?:\[\d+\]\s*)+", " ", text).strip()

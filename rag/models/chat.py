@@ -1,0 +1,75 @@
+"""Chat models behind one small protocol: any OpenAI-compatible chat-completions endpoint.
+
+The local llama.cpp server (``rag.models.llm_server``), Ollama, vLLM or a hosted API all speak
+``/v1/chat/completions``; the key comes from the environment (``RAG_LLM_API_KEY``) and is never
+logged. Settings: ``RAG_LLM`` = ``local`` | ``off`` | a base URL, ``RAG_LLM_MODEL``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from rag.errors import LLMError
+
+API_KEY_ENV = "RAG_LLM_API_KEY"
+Message = dict[str, str]
+
+
+class ChatModel(Protocol):
+    """Streams the reply to a list of chat messages, piece by piece."""
+
+    name: str
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]: ...
+
+
+class OpenAIChat:
+    """A chat-completions endpoint (``base_url`` ends in ``/v1``); errors become ``LLMError``s that say what to do."""
+
+    def __init__(self, base_url: str, *, model: str = "local", api_key: str | None = None, timeout: float = 30.0,
+                 connect_timeout: float = 3.0) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"the LLM endpoint must be an http(s) URL, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.name = model
+        self.timeout, self.connect_timeout = timeout, connect_timeout
+        self._key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+        self._client: Any = None
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"OpenAIChat({self.base_url!r}, model={self.name!r})"
+
+    def _get(self) -> Any:
+        if self._client is None:
+            import httpx
+            import openai
+
+            self._client = openai.OpenAI(
+                base_url=self.base_url, api_key=self._key or "not-needed", max_retries=0,
+                timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+            )
+        return self._client
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        """The reply's text pieces as they arrive."""
+        import openai
+
+        try:
+            chunks = self._get().chat.completions.create(
+                model=self.name, messages=list(messages), stream=True, max_tokens=max_tokens,
+                temperature=temperature,
+            )
+            for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.APITimeoutError as exc:
+            raise LLMError(f"the language model at {self.base_url} did not answer within {self.timeout:.0f} s; "
+                           "try again, or set RAG_LLM=off to answer by quoting") from exc
+        except openai.APIConnectionError as exc:
+            raise LLMError(f"cannot reach the language model at {self.base_url}; start it, check RAG_LLM, "
+                           "or set RAG_LLM=off to answer by quoting") from exc
+        except openai.APIStatusError as exc:
+            raise LLMError(f"the language model at {self.base_url} refused the request (HTTP {exc.status_code}); "
+                           f"check RAG_LLM_MODEL and {API_KEY_ENV}") from exc

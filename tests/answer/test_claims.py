@@ -1,0 +1,90 @@
+"""Claim checks: generated sentences, their markers, and whether the cited passages support their numbers, dates and names."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.claims import Claim, calendar_words, mentions, names, numbers, split_claims, unsupported
+
+PASSAGE = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. Bürgermeisterin Anna Kowalczyk "
+           "nannte am Dienstag Kosten von 1,2 Milliarden Euro. Frankreich beteiligt sich nicht.")
+
+
+def test_sentences_keep_their_markers():
+    claims = split_claims("The town plans 1,500 flats [1]. It will cost 1.2 billion euros [1][2]. No source here.")
+    assert [c.markers for c in claims] == [(1,), (1, 2), ()]
+    assert claims[1].bare == "It will cost 1.2 billion euros."
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1.500 Wohnungen", 1500), ("1,500 flats", 1500), ("1 500 flats", 1500), ("1,2 Milliarden", 1.2e9),
+    ("1.2 billion", 1.2e9), ("3,5 Prozent", 3.5), ("zwei Länder", 2), ("2030", 2030),
+])
+def test_numbers_in_both_conventions(text, value):
+    assert value in numbers(text)
+
+
+def test_calendar_words_are_language_neutral():
+    assert calendar_words("am Dienstag, 6. Januar") == calendar_words("on Tuesday, January 6") == {"d1", "m1"}
+
+
+def test_names_skip_the_first_word_months_and_ordinary_words():
+    found = names("Rheinfeld says Anna Kowalczyk spoke on Tuesday in March", ordinary=lambda w: w == "Anna")
+    assert found == ["Kowalczyk"]
+
+
+def test_mentions_by_spelling_transliteration_and_compound():
+    assert mentions("Kowalczyk", PASSAGE) and mentions("Kovalczyk", PASSAGE)
+    assert mentions("Wohnung", PASSAGE)  # part of a longer word
+    assert not mentions("Schmidt", PASSAGE)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Rheinfeld plans about 1,500 new flats by 2030 [1].",
+    "Mayor Kowalczyk put the cost at 1.2 billion euros on Tuesday [1].",
+])
+def test_supported_sentences_pass(sentence):
+    assert unsupported(split_claims(sentence)[0], [PASSAGE]) == ""
+
+
+@pytest.mark.parametrize("sentence, why", [
+    ("Rheinfeld plans about 2,500 new flats [1].", "number 2,500"),
+    ("The cost was named on Friday [1].", "date"),
+    ("Mayor Schmidt named the cost [1].", "Schmidt"),
+    ("Italy takes part [1].", "Italy"),
+    ("Rheinfeld plans new flats.", "cites no source"),
+])
+def test_unsupported_sentences_are_named(sentence, why):
+    assert why in unsupported(split_claims(sentence)[0], [PASSAGE])
+
+
+def test_a_country_the_passage_names_in_german_is_supported():
+    assert unsupported(Claim("France does not take part [1].", (1,)), [PASSAGE]) == ""
+
+
+def test_no_cited_passage_is_unsupported():
+    assert "does not exist" in unsupported(Claim("Rheinfeld builds [7].", (7,)), [])
+
+
+def test_names_from_the_question_and_similar_words_are_accepted():
+    claim = Claim("Rheinfeld's mayor Nowak spoke [1].", (1,))
+    assert "Nowak" in unsupported(claim, [PASSAGE])
+    assert unsupported(claim, [PASSAGE], question="What did Nowak say?") == ""
+    assert unsupported(claim, [PASSAGE], similar=lambda name, text: name == "Nowak") == ""
+
+
+def test_a_numeral_is_supported_by_any_of_its_readings():
+    assert unsupported(Claim("It has 1,500 flats [1].", (1,)), ["Es gibt 1500 Wohnungen."]) == ""
+    assert unsupported(Claim("Es sind 1,5 Millionen [1].", (1,)), ["It is 1.5 million."]) == ""
+
+
+def test_names_are_runs_of_capitalized_words():
+    assert names("Germany sends soldiers to Eastern Europe and the European Union, said Anna Kowalczyk [1].") == [
+        "Eastern Europe", "European Union", "Anna Kowalczyk"]
+
+
+def test_a_run_is_supported_when_every_word_is_or_when_it_is_similar_as_a_whole():
+    assert unsupported(Claim("Mayor Anna Kowalczyk spoke [1].", (1,)), [PASSAGE]) == ""
+    claim = Claim("Rheinfeld builds in Eastern Europe [1].", (1,))
+    assert "Eastern Europe" in unsupported(claim, [PASSAGE])
+    assert unsupported(claim, [PASSAGE], similar=lambda name, text: name == "Eastern Europe") == ""

@@ -1,0 +1,111 @@
+"""The generative answerer with a scripted chat model: checked sentences, renumbered citations, fallbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FakeEmbedder, make_store
+from rag.answer.answerability import AnswerabilityCheck
+from rag.answer.base import AnswerConfig
+from rag.answer.evidence import SentenceScorer
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.generative import GenerativeAnswerer, build_messages
+from rag.errors import LLMError
+from rag.retrieve.hybrid import Retrieval
+from rag.types import Answer, Article, Hit
+
+BODY = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. "
+        "Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro.")
+ARTICLE = Article("a", "Rheinfeld baut", BODY, date="2025-03-04", source="Rheinpost")
+EMB = FakeEmbedder()
+CONFIG = AnswerConfig(abstain_below=0.0, check_entities=False, second_within=1.0, continue_within=0.0)
+
+
+class ScriptedChat:
+    """Replies with fixed text, in small pieces, or fails."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str = "", error: Exception | None = None) -> None:
+        self.reply, self.error, self.prompts = reply, error, []
+
+    def stream(self, messages, *, max_tokens, temperature=0.0):
+        self.prompts.append(messages)
+        if self.error:
+            raise self.error
+        for i in range(0, len(self.reply), 7):
+            yield self.reply[i:i + 7]
+
+
+@pytest.fixture(scope="module")
+def store():
+    return make_store([ARTICLE], EMB)
+
+
+def retrieval(question: str, language: str = "en") -> Retrieval:
+    hit = Hit("a#0", 1.0, BODY, "a", ARTICLE.title, ARTICLE.source, ARTICLE.date, 0, len(BODY))
+    return Retrieval(question, language, EMB.encode_queries([question])[0], (hit,))
+
+
+def run(store, reply: str = "", *, error: Exception | None = None, question: str = "How many flats will Rheinfeld build?"):
+    r = retrieval(question)
+    verdict = AnswerabilityCheck(store, config=CONFIG).check(r, SentenceScorer(store, config=CONFIG).score(r))
+    chat = ScriptedChat(reply, error)
+    writer = GenerativeAnswerer(chat, EMB, extractive=ExtractiveAnswerer(config=CONFIG), min_cosine=-1.0,
+                                name_cosine=2.0)  # the fake embedder cannot judge closeness
+    events = list(writer.stream(r, verdict.candidates))
+    return events, chat
+
+
+def test_checked_sentences_stream_first_and_markers_point_at_their_quotes(store):
+    events, chat = run(store, "Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2].")
+    *sentences, answer = events
+    assert isinstance(answer, Answer) and all(isinstance(s, str) for s in sentences) and len(sentences) == 2
+    assert answer.answerer == "generative" and not answer.abstained and answer.dropped == ()
+    assert answer.text == "Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2]."
+    assert [c.number for c in answer.citations] == [1, 2]
+    assert "1.500 neue Wohnungen" in answer.citations[0].quote and "1,2 Milliarden" in answer.citations[1].quote
+    prompt = chat.prompts[0][-1]["content"]
+    assert "[1] (Rheinpost, 2025-03-04)" in prompt and "Question: How many flats" in prompt
+    assert "English" in chat.prompts[0][0]["content"]
+
+
+def test_only_the_cited_sources_remain_renumbered_in_order(store):
+    *_, answer = run(store, "The cost is 1.2 billion euros [2].")[0]
+    assert answer.text == "The cost is 1.2 billion euros [1]." and len(answer.citations) == 1
+    assert "1,2 Milliarden" in answer.citations[0].quote
+
+
+def test_a_marker_without_a_source_is_left_out_and_one_without_any_source_is_dropped(store):
+    *_, answer = run(store, "Rheinfeld builds 1,500 flats [1][9]. The cost is 1.2 billion euros [7].")[0]
+    assert answer.text == "Rheinfeld builds 1,500 flats [1]." and len(answer.citations) == 1
+    assert len(answer.dropped) == 1 and "does not exist" in answer.dropped[0]
+
+
+def test_an_unsupported_sentence_is_dropped_counted_and_noted(store):
+    *_, answer = run(store, "Rheinfeld builds 1,500 flats [1]. Mayor Schmidt pays 3 billion euros [2].")[0]
+    assert answer.text == "Rheinfeld builds 1,500 flats [1]." and len(answer.dropped) == 1
+    assert "number 3" in answer.dropped[0] and "1 generated sentence" in answer.note
+
+
+def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):
+    *_, answer = run(store, "Rheinfeld builds 9,999 flats [1].")[0]
+    assert answer.answerer == "extractive" and "quotes the articles" in answer.note and answer.dropped
+    assert answer.text.startswith("According to Rheinpost (2025-03-04) [1]:")
+
+
+def test_an_unreachable_model_falls_back_to_quotes(store):
+    events, _ = run(store, error=LLMError("cannot reach the language model at http://127.0.0.1:9/v1; start it"))
+    assert len(events) == 1 and events[0].answerer == "extractive" and "could not answer" in events[0].note
+
+
+def test_a_refusal_by_the_model_becomes_an_abstention(store):
+    *_, answer = run(store, "The sources do not say how many flats there are.")[0]
+    assert answer.abstained and "no answer" in answer.reason and answer.answerer == "generative"
+
+
+def test_the_prompt_names_the_language_and_lists_every_source():
+    r = retrieval("Wie viel kostet es?", "de")
+    quoted = Answer("q", "x", ())
+    messages = build_messages(r.question, "de", quoted.citations)
+    assert "German" in messages[0]["content"] and messages[-1]["content"].endswith("Question: Wie viel kostet es?")
