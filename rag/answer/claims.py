@@ -57,7 +57,12 @@ class Claim:
 
 def split_claims(answer: str) -> list[Claim]:
     """The sentences of a generated answer with the ``[n]`` markers each carries (markers stay in ``text``)."""
-    pieces = [p.strip() for p in _SENTENCE.split(answer.strip()) if p and p.strip()]
+    pieces: list[str] = []
+    for piece in (p.strip() for p in _SENTENCE.split(answer.strip()) if p and p.strip()):
+        if pieces and re.search(r"\b\d{1,2}\.$", pieces[-1]) and piece.split()[0].lower().strip(".,") in _MONTHS:
+            pieces[-1] += " " + piece  # a German date ("am 6. Jänner") is no sentence end
+        else:
+            pieces.append(piece)
     claims: list[Claim] = []
     for piece in pieces:
         markers = tuple(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", piece)))

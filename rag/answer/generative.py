@@ -32,12 +32,17 @@ _SYSTEM = (
     "two short sentences, translating the sources where needed. End every sentence with the number of its "
     "source in square brackets, like [1]. Do not add facts that are not in the sources."
 )
-_EXAMPLE = (
+_EXAMPLE_SOURCES = (
     "Sources:\n[1] (Beispielzeitung, 2024-03-02) Die Stadt will bis 2030 rund 500 neue Wohnungen bauen.\n"
     "[2] (Beispielzeitung, 2024-03-02) Der Stadtrat stimmte dem Plan am Dienstag zu.\n\n"
-    "Question: How many flats does the city want to build?"
 )
-_EXAMPLE_ANSWER = "The city wants to build about 500 new flats by 2030 [1]. The council approved the plan on Tuesday [2]."
+# the worked example is in the question's language: with an English one only, German questions got English answers
+_EXAMPLES = {
+    "en": ("How many flats does the city want to build?",
+           "The city wants to build about 500 new flats by 2030 [1]. The council approved the plan on Tuesday [2]."),
+    "de": ("Wie viele Wohnungen will die Stadt bauen?",
+           "Die Stadt will bis 2030 rund 500 neue Wohnungen bauen [1]. Der Stadtrat stimmte dem Plan am Dienstag zu [2]."),
+}
 _REFUSAL = re.compile(
     r"\b(not in the (articles|sources)|(sources|articles) (do not|don't) (say|mention|contain|state)|no information|"
     r"nicht in den (artikeln|quellen)|keine (angaben|informationen))\b", re.IGNORECASE)
@@ -59,11 +64,13 @@ def note(language: str, kind: str, **values: object) -> str:
 def build_messages(question: str, language: str, sources: Sequence[Citation]) -> list[Message]:
     """The chat prompt: instructions and a worked example (a stable prefix the server caches), then the sources."""
     listed = "\n".join(f"[{c.number}] ({c.source or 'unknown outlet'}, {c.date or 'undated'}) {c.quote}" for c in sources)
+    name = LANGUAGE_NAMES.get(language, "English")
+    example, example_answer = _EXAMPLES.get(language, _EXAMPLES["en"])
     return [
-        {"role": "system", "content": _SYSTEM.format(language=LANGUAGE_NAMES.get(language, "English"))},
-        {"role": "user", "content": _EXAMPLE},
-        {"role": "assistant", "content": _EXAMPLE_ANSWER},
-        {"role": "user", "content": f"Sources:\n{listed}\n\nQuestion: {question}"},
+        {"role": "system", "content": _SYSTEM.format(language=name)},
+        {"role": "user", "content": f"{_EXAMPLE_SOURCES}Question: {example}\nAnswer in {name}."},
+        {"role": "assistant", "content": example_answer},
+        {"role": "user", "content": f"Sources:\n{listed}\n\nQuestion: {question}\nAnswer in {name}."},
     ]
 
 

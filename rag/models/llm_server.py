@@ -140,8 +140,9 @@ def serve(model: Path, port: int, threads: int) -> None:
     parent = os.getppid()
     server = xllamacpp.Server(params)  # noqa: F841 - serves while referenced
     # a killed parent cannot stop its server: it is re-parented, which this notices within a second
-    while signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is None and os.getppid() == parent:
-        pass
+    while signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is None:
+        if os.getppid() != parent:
+            os._exit(0)  # at once: shutting llama.cpp down can wait for an answer in flight nobody will read
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,3 +88,9 @@ def test_a_run_is_supported_when_every_word_is_or_when_it_is_similar_as_a_whole(
     claim = Claim("Rheinfeld builds in Eastern Europe [1].", (1,))
     assert "Eastern Europe" in unsupported(claim, [PASSAGE])
     assert unsupported(claim, [PASSAGE], similar=lambda name, text: name == "Eastern Europe") == ""
+
+
+def test_a_german_date_does_not_end_a_sentence():
+    claims = split_claims("Er wird am 6. Jänner teilnehmen [1]. Das Treffen war am 15. Dezember 2025 [2]. Sie wurde 3. [1]. Danach ging sie [2].")
+    assert [c.text for c in claims] == ["Er wird am 6. Jänner teilnehmen [1].", "Das Treffen war am 15. Dezember 2025 [2].",
+                                        "Sie wurde 3. [1].", "Danach ging sie [2]."]

@@ -108,4 +108,7 @@ def test_the_prompt_names_the_language_and_lists_every_source():
     r = retrieval("Wie viel kostet es?", "de")
     quoted = Answer("q", "x", ())
     messages = build_messages(r.question, "de", quoted.citations)
-    assert "German" in messages[0]["content"] and messages[-1]["content"].endswith("Question: Wie viel kostet es?")
+    assert "German" in messages[0]["content"]
+    assert messages[-1]["content"].endswith("Question: Wie viel kostet es?\nAnswer in German.")
+    assert messages[2]["content"].startswith("Die Stadt will")  # the worked example answers in German too
+    assert build_messages("How much?", "en", ())[2]["content"].startswith("The city wants")
