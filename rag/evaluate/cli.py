@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, metavar="FILE", action="append", default=[],
                    help="with --squad: the same questions in another language (repeatable)")
     p.add_argument("--index", type=Path, default=default_index_dir())
+    p.add_argument("--store", default=None, metavar="URL", help="evaluate over the PostgreSQL store at URL "
+                   "(built from --seeds if needed; default $RAG_STORE) instead of the index folder")
     p.add_argument("--seeds", type=Path, default=default_seeds_dir())
     return p
 
@@ -70,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     items = [i for i in load_gold(args.gold) if args.split == "all" or i.split == args.split]
     if not items:
         raise RagError(f"{args.gold} has no questions in split {args.split!r}; use --split all.")
-    assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json)
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, store_url=args.store)
     configs = {"default": assistant}
     if args.compare:
         configs.update({name: assistant.configured(retrieval=cfg) for name, cfg in retriever_variants().items()})
@@ -86,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
     details = {
         "gold file": str(args.gold), "split": args.split, "questions": len(items), "k": args.k,
         "model": assistant.settings.model, "chunking": assistant.settings.chunking(),
+        "store": type(assistant.store).__name__,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if args.json:

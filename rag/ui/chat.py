@@ -235,6 +235,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
     parser.add_argument("--seeds", type=Path, default=None,
                         help="corpus folder (default: the one the index was built from, else the project's seeds/)")
+    parser.add_argument("--store", default=None, metavar="URL",
+                        help="serve the PostgreSQL store at URL instead of the index folder (default $RAG_STORE)")
     parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
                         help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
     parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
 
     print("Loading the model and index …", flush=True)
     # without --seeds: the folder the index was built from (else seeds/), never a rebuild from seeds/
-    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True)
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True, store_url=args.store)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
+from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir, default_store_url
 from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
 from rag.retrieve.filtering import make_filters, no_match
 from rag.ui.printing import day, print_answer, print_report
@@ -30,7 +30,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported la
 
     settings, seeds = _settings(args), _seeds(args)
     try:
-        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False)
+        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, store_url=_store(args))
     except (IndexMissingError, StaleIndexError, CorruptIndexError):
         if getattr(args, "no_build", False):
             raise
@@ -39,7 +39,23 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported la
     print(f"Building the index ({len(corpus_files(seeds))} article files)…", file=sys.stderr, flush=True)
     report = _build(args, settings, rebuild=False)
     print_report(report, sys.stderr)
-    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False)
+    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, store_url=_store(args))
+
+
+def _store(args: argparse.Namespace) -> str | None:
+    """--store, else $RAG_STORE: the PostgreSQL store to use instead of the index folder."""
+    return getattr(args, "store", None) or default_store_url()
+
+
+def _manifest(args: argparse.Namespace) -> dict:
+    """The manifest of the --store database or the index folder (RagError if there is none)."""
+    if _store(args):
+        from rag.store.postgres import stored_manifest
+
+        return stored_manifest(_store(args))
+    from rag.store.manifest import read_manifest
+
+    return read_manifest(args.index)
 
 
 def _seeds(args: argparse.Namespace) -> Path:
@@ -47,7 +63,13 @@ def _seeds(args: argparse.Namespace) -> Path:
     index built from another folder never rebuilds it from ``seeds/``."""
     from rag.ingest.freshness import corpus_of
 
-    return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
+    if args.seeds is not None or not _store(args):
+        return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
+    try:
+        recorded = Path(str(_manifest(args).get("corpus", {}).get("dir", "")))
+    except RagError:
+        return default_seeds_dir()
+    return recorded if str(recorded) not in ("", ".") and recorded.is_dir() else default_seeds_dir()
 
 
 def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # noqa: ANN202 - a BuildReport
@@ -56,7 +78,7 @@ def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # n
 
     embedder = Embedder(settings.model, progress=True, verbose=args.verbose)
     return build_index(_seeds(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True,
-                       exclude=_excludes(args))
+                       exclude=_excludes(args), store_url=_store(args))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -71,10 +93,9 @@ def _excludes(args: argparse.Namespace) -> list[str]:
     if getattr(args, "exclude", None):
         return list(args.exclude)
     from rag.ingest.freshness import excludes_of
-    from rag.store.manifest import read_manifest
 
     try:
-        manifest = read_manifest(args.index)
+        manifest = _manifest(args)
     except RagError:
         return []
     same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == _seeds(args).resolve()
@@ -84,10 +105,6 @@ def _excludes(args: argparse.Namespace) -> list[str]:
 def _filters(args: argparse.Namespace) -> dict:
     """The --since/--until/--source options as keyword arguments of ask/search."""
     return {"since": args.since, "until": args.until, "sources": args.source or None}
-
-
-
-
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -182,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="sentence-transformers model id or path")
         p.add_argument("--chunk-size", type=int, help="passage size in characters")
         p.add_argument("--chunk-overlap", type=int, help="passage overlap in characters")
+        p.add_argument("--store", metavar="URL", help="a postgresql:// store instead of the index folder "
+                       "(default $RAG_STORE; `rag db start` runs a local one)")
 
     def filtering(p: argparse.ArgumentParser) -> None:
         p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this day")
@@ -236,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     filtering(p)
     no_build(p)
     p.set_defaults(func=cmd_articles)
+
+    from rag.ui.db import add_db_parser
+
+    add_db_parser(sub)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
