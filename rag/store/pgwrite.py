@@ -56,6 +56,9 @@ def write_content(pool: Any, content: IndexContent, *, keep: Collection[str] = (
         if state is not None and state[1] != dims:  # another model: the HNSW indexes' dimensions change
             for table in VECTOR_COLUMNS:
                 conn.execute(f"DROP INDEX IF EXISTS {table}_hnsw")
+            # TRUNCATE, not DELETE: an index built in this transaction would still see the deleted
+            # rows (and their other dimension); readers wait for the commit instead
+            conn.execute("TRUNCATE articles, chunks, sentences")
             keep = ()
         present = {row[0] for row in conn.execute("SELECT id FROM articles")}
         kept = set(keep) & present & {a.id for a in content.articles}
@@ -146,3 +149,14 @@ def _replace_bm25(conn: Any, content: IndexContent) -> None:
 
 def _f32(vector: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vector, dtype=np.float32)
+
+
+def import_snapshot(pool: Any, index_dir: Path) -> int:
+    """Copy the FAISS snapshot in ``index_dir`` into the store as it is (no re-embedding); the new generation."""
+    from rag.store.snapshot import FaissStore
+
+    store = FaissStore.open(index_dir)
+    content = IndexContent(dict(store.manifest), list(store.articles.values()), list(store.chunks),
+                           list(store.sentences), list(store.terms), {t: store.vectors(t) for t in store.tables()},
+                           store._lexical, list(store.vocabulary))  # noqa: SLF001 - the fitted BM25, as saved
+    return write_content(pool, content)

@@ -211,3 +211,18 @@ def test_empty_and_unreachable_databases_give_clear_errors(pg_url, pg_server):
         make_pool(wrong)
     assert "not-the-password" not in str(caught.value) and "rag db start" in str(caught.value)
     assert redact(pg_server.url).count("***") == 1 and pg_server.password not in redact(pg_server.url)
+
+
+def test_another_model_replaces_everything_including_the_vector_indexes(pg_url):
+    class Wider(FakeEmbedder):
+        dimension = 96
+
+    build(SEEDS, pg_url)
+    build_index(SEEDS, Path("unused"), settings=Settings(model="wider"), embedder=Wider(), second_encoder=FakeUse(),
+                store_url=pg_url)
+    store = PostgresStore.open(pg_url, exact_below=0)
+    assert store.dims["chunks"] == 96 and store.vectors("chunks").shape == (len(store.chunks), 96)
+    assert store.search(Wider().encode_queries(["Ukraine"])[0], 3)
+    with psycopg.connect(pg_url) as conn:
+        assert "vector(96)" in conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chunks_hnsw'").fetchone()[0]
+    store.close()
