@@ -8,11 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir, default_store_url
+from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
 from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
 from rag.retrieve.filtering import make_filters, no_match
 from rag.ui.printing import day, print_answer, print_report
 from rag.ui.quiet import configure_output
+from rag.ui.target import corpus_folder, manifest_of, store_url
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -28,9 +29,9 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported la
     """The assistant over a fresh index; a missing, stale or damaged one is built first (unless --no-build)."""
     from rag.assistant import Assistant
 
-    settings, seeds = _settings(args), _seeds(args)
+    settings, seeds = _settings(args), corpus_folder(args)
     try:
-        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, store_url=_store(args))
+        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, store_url=store_url(args))
     except (IndexMissingError, StaleIndexError, CorruptIndexError):
         if getattr(args, "no_build", False):
             raise
@@ -39,37 +40,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - an Assistant, imported la
     print(f"Building the index ({len(corpus_files(seeds))} article files)…", file=sys.stderr, flush=True)
     report = _build(args, settings, rebuild=False)
     print_report(report, sys.stderr)
-    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, store_url=_store(args))
-
-
-def _store(args: argparse.Namespace) -> str | None:
-    """--store, else $RAG_STORE: the PostgreSQL store to use instead of the index folder."""
-    return getattr(args, "store", None) or default_store_url()
-
-
-def _manifest(args: argparse.Namespace) -> dict:
-    """The manifest of the --store database or the index folder (RagError if there is none)."""
-    if _store(args):
-        from rag.store.postgres import stored_manifest
-
-        return stored_manifest(_store(args))
-    from rag.store.manifest import read_manifest
-
-    return read_manifest(args.index)
-
-
-def _seeds(args: argparse.Namespace) -> Path:
-    """--seeds, else the corpus folder the index was built from, else the default ``seeds/``: a command on an
-    index built from another folder never rebuilds it from ``seeds/``."""
-    from rag.ingest.freshness import corpus_of
-
-    if args.seeds is not None or not _store(args):
-        return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
-    try:
-        recorded = Path(str(_manifest(args).get("corpus", {}).get("dir", "")))
-    except RagError:
-        return default_seeds_dir()
-    return recorded if str(recorded) not in ("", ".") and recorded.is_dir() else default_seeds_dir()
+    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, store_url=store_url(args))
 
 
 def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # noqa: ANN202 - a BuildReport
@@ -77,8 +48,8 @@ def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # n
     from rag.models.embed import Embedder
 
     embedder = Embedder(settings.model, progress=True, verbose=args.verbose)
-    return build_index(_seeds(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True,
-                       exclude=_excludes(args), store_url=_store(args))
+    return build_index(corpus_folder(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True,
+                       exclude=_excludes(args), store_url=store_url(args))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -95,10 +66,10 @@ def _excludes(args: argparse.Namespace) -> list[str]:
     from rag.ingest.freshness import excludes_of
 
     try:
-        manifest = _manifest(args)
+        manifest = manifest_of(args)
     except RagError:
         return []
-    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == _seeds(args).resolve()
+    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == corpus_folder(args).resolve()
     return excludes_of(manifest) if same else []
 
 
@@ -155,7 +126,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     failed = 0
     for url in args.urls:
         try:
-            saved = fetch_into(url, _seeds(args), timeout=args.timeout)
+            saved = fetch_into(url, corpus_folder(args), timeout=args.timeout)
         except FetchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
