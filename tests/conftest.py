@@ -169,3 +169,8 @@ def pg_url(pg_server):
     yield pg_server.url.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def fake_encoders():
+    """The fake e5 and USE encoders (a module-level factory, so that Ray actors can be handed it)."""
+    return FakeEmbedder(), FakeUse()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timezone
@@ -48,6 +48,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files of the corpus folder that are no articles, with why
+    store: str = ""  # the PostgreSQL store written (password masked), if not the index folder
     seconds: float = 0.0
 
 
@@ -147,13 +148,16 @@ def build_index(
     progress: bool = False,
     exclude: Sequence[str] = (),
     store_url: str | None = None,
+    embed: Callable[[list[Any], PassageEncoder, TextEncoder | None, bool], int] | None = None,
 ) -> BuildReport:
     """Build or incrementally update the index in ``index_dir`` (or the PostgreSQL store at ``store_url``)
     from ``seeds_dir``.
 
     ``second_encoder`` (default: USE) embeds the passages for the second dense ranking; ``exclude``
-    holds globs of corpus files that are no articles (recorded in the manifest, so updates keep them out).
+    holds globs of corpus files that are no articles (recorded in the manifest, so updates keep them out);
+    ``embed`` replaces the step that embeds new passages and sentences (``rag ingest --ray``).
     """
+    args = (settings, embedder, second_encoder, rebuild, progress, exclude, embed or _embed_new)
     if store_url:
         from rag.store.pgschema import make_pool
         from rag.store.pgwrite import writer_lock
@@ -161,17 +165,16 @@ def build_index(
         pool = make_pool(store_url, max_size=2)
         try:
             with writer_lock(pool):
-                return _build(seeds_dir, index_dir, settings, embedder, second_encoder, rebuild, progress, exclude,
-                              (pool, store_url))
+                return _build(seeds_dir, index_dir, *args, (pool, store_url))
         finally:
             pool.close()
     with build_lock(index_dir):
-        return _build(seeds_dir, index_dir, settings, embedder, second_encoder, rebuild, progress, exclude, None)
+        return _build(seeds_dir, index_dir, *args, None)
 
 
 def _build(seeds_dir: Path, index_dir: Path, settings: Settings, embedder: PassageEncoder,
            second_encoder: TextEncoder | None, rebuild: bool, progress: bool, exclude: Sequence[str],
-           target: tuple[Any, str] | None) -> BuildReport:
+           embed: Callable[..., int], target: tuple[Any, str] | None) -> BuildReport:
     """One build, its target locked: a FAISS snapshot folder, or (pool, url) of a PostgreSQL store."""
     if second_encoder is None:
         from rag.models.use import UseEncoder
@@ -179,6 +182,10 @@ def _build(seeds_dir: Path, index_dir: Path, settings: Settings, embedder: Passa
         second_encoder = UseEncoder()
     started = time.perf_counter()
     report = BuildReport(index_dir=index_dir)
+    if target is not None:
+        from rag.store.pgschema import redact
+
+        report.store = redact(target[1])
     loaded = load_corpus(seeds_dir, exclude=exclude)
     hashes = corpus_hashes(seeds_dir, exclude=exclude)
     report.warnings, report.errors, report.skipped = loaded.warnings, loaded.errors, loaded.skipped
@@ -201,7 +208,7 @@ def _build(seeds_dir: Path, index_dir: Path, settings: Settings, embedder: Passa
         report.removed = sorted(set(prev.articles) - {a.id for a in loaded.articles})
     if not parts:
         raise RagError(f"No readable articles in {seeds_dir}; add article files. Problems: {report.errors or report.warnings}")
-    report.embedded_texts = _embed_new(parts, embedder, second_encoder, progress)
+    report.embedded_texts = embed(parts, embedder, second_encoder, progress)
     articles = [p.article for p in parts]
     chunks = [c for p in parts for c in p.chunks]
     sentences = [s for p in parts for s in p.sentences]

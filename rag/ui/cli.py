@@ -13,7 +13,7 @@ from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleInde
 from rag.retrieve.filtering import make_filters, no_match
 from rag.ui.printing import day, print_answer, print_report
 from rag.ui.quiet import configure_output
-from rag.ui.target import corpus_folder, manifest_of, store_url
+from rag.ui.target import corpus_folder, manifest_of, print_ray_report, ray_embedding, ray_options, store_url
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -48,8 +48,11 @@ def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # n
     from rag.models.embed import Embedder
 
     embedder = Embedder(settings.model, progress=True, verbose=args.verbose)
-    return build_index(corpus_folder(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True,
-                       exclude=_excludes(args), store_url=store_url(args))
+    embed = ray_embedding(args, settings)
+    report = build_index(corpus_folder(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild,
+                         progress=True, exclude=_excludes(args), store_url=store_url(args), embed=embed)
+    print_ray_report(embed)
+    return report
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -188,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
     common(p)
     building(p)
+    ray_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("add", help="fetch web pages or RSS/Atom feeds into the corpus folder and index them")

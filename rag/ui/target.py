@@ -1,11 +1,13 @@
-"""Which index a command works on: the PostgreSQL store (--store / $RAG_STORE) or the index folder (--index)."""
+"""Where a command works: the PostgreSQL store (--store / $RAG_STORE) or the index folder (--index), and
+whether `rag ingest` embeds on Ray (--ray)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from rag.config import default_seeds_dir, default_store_url
+from rag.config import Settings, default_seeds_dir, default_store_url
 from rag.errors import RagError
 
 
@@ -38,3 +40,32 @@ def corpus_folder(args: argparse.Namespace) -> Path:
     except RagError:
         return default_seeds_dir()
     return recorded if str(recorded) not in ("", ".") and recorded.is_dir() else default_seeds_dir()
+
+
+def ray_options(p: argparse.ArgumentParser) -> None:
+    """``--ray [ADDRESS]`` and ``--ray-workers`` of ``rag ingest``."""
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="embed on Ray: a cluster address (ray://head:10001, auto), or none for a local Ray "
+                        "with 2 CPUs that is shut down afterwards")
+    p.add_argument("--ray-workers", type=int, default=2, metavar="N", help="embedding actors on Ray (default 2)")
+
+
+def ray_embedding(args: argparse.Namespace, settings: Settings):  # noqa: ANN201 - a RayEmbedding or None
+    """The Ray embedding step when --ray was given."""
+    if not getattr(args, "ray", None):
+        return None
+    if args.ray_workers < 1:
+        raise RagError(f"--ray-workers must be at least 1, got {args.ray_workers}.")
+    from rag.ingest.distributed import RayEmbedding
+
+    return RayEmbedding(None if args.ray == "local" else args.ray, model=settings.model, workers=args.ray_workers)
+
+
+def print_ray_report(embed: object) -> None:
+    """One line on stderr: what Ray did and that its processes are gone."""
+    report = getattr(embed, "report", None)
+    if report is None or not report.texts:
+        return
+    print(f"Ray ({report.address}): {report.texts} texts embedded by {len(report.actor_pids)} actors in "
+          f"{report.seconds:.1f} s; {len(report.started_pids)} Ray processes ended"
+          + (f", {len(report.killed_pids)} of them killed by pid" if report.killed_pids else ""), file=sys.stderr)
