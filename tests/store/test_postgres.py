@@ -226,3 +226,19 @@ def test_another_model_replaces_everything_including_the_vector_indexes(pg_url):
     with psycopg.connect(pg_url) as conn:
         assert "vector(96)" in conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chunks_hnsw'").fetchone()[0]
     store.close()
+
+
+def test_a_serving_assistant_follows_the_database_generation(pg_url, seeds_copy):
+    from rag import Assistant
+    from rag.ui.watch import IndexWatcher
+
+    build(seeds_copy, pg_url)
+    assistant = Assistant(PostgresStore.open(pg_url), FakeEmbedder(), second_encoder=FakeUse(), settings=FAKE)
+    watcher = IndexWatcher(assistant)
+    assert watcher.check() is False and watcher.check() is False  # first look, then nothing new
+    (seeds_copy / "new.txt").write_text("Neu\n\nDer Stadtrat beschloss den Bau einer Seilbahn.\n", encoding="utf-8")
+    build(seeds_copy, pg_url)
+    assert watcher.check() is True and "new" in assistant.store.articles
+    assert assistant.manifest["snapshot"] == f"generation-{assistant.store.generation}"
+    assert assistant.search("Seilbahn Stadtrat", k=1)[0].article_id == "new"
+    assistant.store.close()
