@@ -67,8 +67,13 @@ def base_vectors(count: int, cache: Path) -> np.ndarray:
     return vectors
 
 
-def noisy(rng: np.random.Generator, bases: np.ndarray, count: int, noise: float) -> np.ndarray:
+def noisy(rng: np.random.Generator, bases: np.ndarray, count: int, noise: float, mix: bool = False) -> np.ndarray:
+    """Real vectors plus Gaussian noise of norm ≈ ``noise``; with ``mix``, each a blend a·e_i + (1−a)·e_j
+    (a uniform in [0.5, 1]) of two real ones first, so the corpus fills the span the sentences lie in."""
     picked = bases[rng.integers(len(bases), size=count)]
+    if mix:
+        share = rng.uniform(0.5, 1.0, size=(count, 1)).astype(np.float32)
+        picked = share * picked + (1 - share) * bases[rng.integers(len(bases), size=count)]
     out = picked + rng.normal(scale=noise / np.sqrt(bases.shape[1]), size=picked.shape).astype(np.float32)
     return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
@@ -162,6 +167,7 @@ def main() -> int:
     parser.add_argument("--bases", type=int, default=4000, help="real sentences the corpus vectors are made from")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--noise", type=float, default=0.5, help="norm of the Gaussian noise added to each vector")
+    parser.add_argument("--mix", action="store_true", help="blend two real sentence vectors per corpus vector first")
     parser.add_argument("--ef-search", type=int, nargs="+", default=[40, 100, 200])
     parser.add_argument("--store", help="a PostgreSQL URL with pgvector (default: a local pgserver)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "rag-scale-bases.npy")
@@ -171,9 +177,9 @@ def main() -> int:
     vectors = base_vectors(args.bases + args.queries, args.cache)
     bases, held_out = vectors[: -args.queries], vectors[-args.queries:]
     rng = np.random.default_rng(18)
-    data = noisy(rng, bases, args.size, args.noise)
+    data = noisy(rng, bases, args.size, args.noise, args.mix)
     queries = noisy(rng, held_out, args.queries, args.noise)
-    print(f"{args.size} vectors from {len(bases)} real sentences (+ noise {args.noise}), {args.queries} queries "
+    print(f"{args.size} vectors from {len(bases)} real sentences ({'blends, ' if args.mix else ''}+ noise {args.noise}), {args.queries} queries "
           f"from held-out sentences", file=sys.stderr, flush=True)
     rows, truth = faiss_rows(data, queries, 10, args.ef_search)
     tmp = None
@@ -190,7 +196,8 @@ def main() -> int:
             pglocal.stop(tmp / "db")
             shutil.rmtree(tmp, ignore_errors=True)
     flat_p95 = rows[0]["p95_ms"]
-    print(f"\n{args.size:,} vectors × {data.shape[1]} dims, k=10, {args.queries} queries one at a time")
+    print(f"\n{args.size:,} vectors × {data.shape[1]} dims ({'blends of two ' if args.mix else ''}real sentence vectors "
+          f"+ noise {args.noise}), k=10, {args.queries} queries one at a time")
     print(f"{'method':30} {'build s':>9} {'memory MB':>10} {'recall@10':>10} {'p50 ms':>8} {'p95 ms':>8} {'p95/flat':>9}")
     for r in rows:
         print(f"{r['method']:30} {r['build_s']:>9.1f} {r['memory_mb']:>10.0f} {r['recall@10']:>10.3f} "

@@ -102,10 +102,15 @@ def _binaries(data: Path, account: pwd.struct_passwd | None) -> Path:
             return installed
     except OSError:
         pass
-    copy = data / "pginstall"
+    # the wheel's layout is kept: the binaries find their bundled libraries at $ORIGIN/../../../pgserver.libs
+    root = data / "pgbin"
+    copy = root / "pgserver" / "pginstall"
     if not (copy / "bin" / "postgres").is_file():
         shutil.copytree(installed.parent, copy, symlinks=True, dirs_exist_ok=True)
-        for folder, dirs, files in os.walk(copy):
+        libs = installed.parents[2] / "pgserver.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, root / "pgserver.libs", symlinks=True, dirs_exist_ok=True)
+        for folder, dirs, files in os.walk(root):
             os.chmod(folder, 0o755)
             for name in files:
                 path = Path(folder) / name

@@ -64,3 +64,23 @@ def test_root_refuses_a_root_or_unknown_server_account(monkeypatch, tmp_path):
     monkeypatch.setenv("RAG_DB_USER", "no-such-user-here")
     with pytest.raises(pglocal.LocalDbError, match="no user"):
         pglocal.start(tmp_path / "db")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged account is chosen only under root")
+def test_binaries_the_server_account_cannot_reach_are_copied_into_the_data_folder(monkeypatch):
+    installed = pglocal._bin_dir()
+    hidden = Path(tempfile.mkdtemp(prefix="rag-test-hidden-"))  # mode 700: nobody cannot enter
+    (hidden / "pgserver").symlink_to(installed.parents[1])
+    (hidden / "pgserver.libs").symlink_to(installed.parents[2] / "pgserver.libs")
+    monkeypatch.setattr(pglocal, "_bin_dir", lambda: hidden / "pgserver" / "pginstall" / "bin")
+    data = Path(tempfile.mkdtemp(prefix="rag-test-copy-"))
+    try:
+        db = pglocal.start(data)
+        assert (data / "pgbin" / "pgserver" / "pginstall" / "bin" / "postgres").is_file()
+        assert Path(f"/proc/{db.pid}/exe").resolve().is_relative_to(data)
+        with psycopg.connect(db.url) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    finally:
+        pglocal.stop(data)
+        __import__("shutil").rmtree(data, ignore_errors=True)
+        __import__("shutil").rmtree(hidden, ignore_errors=True)
