@@ -224,9 +224,14 @@ def _ensure_database(db: LocalDb) -> None:
     import psycopg
 
     admin = db.url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    except psycopg.OperationalError as exc:
+        hint = ("the folder was set up with another password: use that one in RAG_DB_PASSWORD, or unset it to use "
+                f"{db.data / 'password'}") if "password" in str(exc) else "see the server log in DATA/pgdata/server.log"
+        raise LocalDbError(f"The server in {db.data} runs but refuses the connection; {hint}.") from None
 
 
 def status(data: Path | None = None) -> LocalDb | None:

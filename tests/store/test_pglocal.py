@@ -84,3 +84,12 @@ def test_binaries_the_server_account_cannot_reach_are_copied_into_the_data_folde
         pglocal.stop(data)
         __import__("shutil").rmtree(data, ignore_errors=True)
         __import__("shutil").rmtree(hidden, ignore_errors=True)
+
+
+def test_a_password_other_than_the_folders_is_refused_with_the_fix(pg_server, monkeypatch):
+    monkeypatch.setenv("RAG_DB_PASSWORD", "not-the-one-it-was-set-up-with")
+    with pytest.raises(pglocal.LocalDbError, match="another password") as caught:
+        pglocal.start(pg_server.data)
+    assert "not-the-one" not in str(caught.value)
+    monkeypatch.delenv("RAG_DB_PASSWORD")
+    assert pglocal.start(pg_server.data).pid == pg_server.pid
