@@ -90,14 +90,17 @@ def open_store(
 
     pool = make_pool(url)
     try:
+        exclude: list[str] = []
         try:
             store = PostgresStore.open(url, pool=pool)
+            recorded = Path(str(store.manifest.get("corpus", {}).get("dir", "")))
+            if seeds_dir is not None and recorded.resolve() == seeds_dir.resolve():
+                exclude = excludes_of(store.manifest)  # the same corpus: keep what it kept out
             check_fresh(store.manifest, settings, seeds_dir)
             return store
         except (IndexMissingError, StaleIndexError):
             if not build or seeds_dir is None:
                 raise
-            exclude = excludes_of(store.manifest) if "store" in locals() else []
         from rag.ingest.build import build_index
 
         build_index(seeds_dir, Path(), settings=settings, embedder=embedder, progress=progress, exclude=exclude,
