@@ -20,7 +20,7 @@ from rag.answer.generative import GenerativeAnswerer
 from rag.errors import InvalidQuestionError
 from rag.lang.nouns import ordinary_word
 from rag.models.chat import ChatModel
-from rag.config import Settings, default_index_dir, default_seeds_dir
+from rag.config import Settings, default_index_dir, default_seeds_dir, default_store_url
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
@@ -107,11 +107,19 @@ class Assistant:
         answerer: Answerer | None = None,
         store: Store | None = None,
         llm: ChatModel | None = None,
+        store_url: str | None = None,
     ) -> Assistant:
         """Open the index at ``path`` (default ``index/``), building or updating it first if needed,
-        or serve ``store``; ``answerer`` replaces the extractive one; ``llm`` writes generated answers."""
+        or the PostgreSQL store at ``store_url`` (default ``$RAG_STORE``), or serve ``store``;
+        ``answerer`` replaces the extractive one; ``llm`` writes generated answers."""
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
+        store_url = store_url if store_url is not None else default_store_url()
+        if store is None and store_url:  # a database is built from a corpus folder only when one is named
+            from rag.ingest.freshness import open_store
+
+            store = open_store(store_url, settings=settings, seeds_dir=Path(seeds) if seeds is not None else None,
+                               embedder=Embedder(settings.model, progress=progress), build=build, progress=progress)
         seeds_dir = Path(seeds) if seeds is not None else corpus_of(index_dir, default_seeds_dir())
         embedder = query_encoder(settings.model, progress=progress)  # no torch unless the model needs it
         if store is None:  # a build embeds passages with the sentence-transformers model, loaded only then

@@ -62,6 +62,11 @@ def default_index_dir() -> Path:
     return Path(env) if env else _project_dir("index")
 
 
+def default_store_url() -> str | None:
+    """The PostgreSQL store to serve: ``$RAG_STORE`` (a ``postgresql://`` URL), else None (the FAISS index folder)."""
+    return os.environ.get("RAG_STORE", "").strip() or None
+
+
 def model_cache_dir() -> Path:
     """Where provisioned models live: ``$RAG_MODEL_CACHE`` or ``~/.cache/nachrichten-rag/models``."""
     env = os.environ.get("RAG_MODEL_CACHE")

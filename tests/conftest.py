@@ -147,3 +147,41 @@ FIRST = "tests/models/test_e5_numpy.py::test_questions_get_the_vectors_sentence_
 def pytest_collection_modifyitems(items):
     """The check of the question encoder against sentence-transformers runs first: every answer rests on it."""
     items.sort(key=lambda item: not item.nodeid.endswith(FIRST.split("/", 1)[1]))
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real local PostgreSQL + pgvector server (pgserver) on loopback, stopped by pid after the session."""
+    import tempfile
+
+    from rag.store import pglocal
+
+    data = Path(tempfile.mkdtemp(prefix="rag-test-pg-"))
+    db = pglocal.start(data)
+    try:
+        yield db
+    finally:
+        pid = pglocal.stop(data)
+        assert pid == db.pid and not pglocal.alive(pid)  # gone (or a zombie its new parent has yet to reap)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a fresh, empty database on the test server (dropped afterwards)."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = pg_server.url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield pg_server.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def fake_encoders():
+    """The fake e5 and USE encoders (a module-level factory, so that Ray actors can be handed it)."""
+    return FakeEmbedder(), FakeUse()

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, metavar="FILE", action="append", default=[],
                    help="with --squad: the same questions in another language (repeatable)")
     p.add_argument("--index", type=Path, default=default_index_dir())
+    p.add_argument("--store", default=None, metavar="URL", help="evaluate over the PostgreSQL store at URL "
+                   "(built from --seeds if needed; default $RAG_STORE) instead of the index folder")
     p.add_argument("--seeds", type=Path, default=default_seeds_dir())
     return p
 
@@ -79,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.mode != "extract" and chat is None:
         raise RagError("--mode generate needs a language model: run `rag llm provision` or set RAG_LLM to a URL.")
     try:
-        assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, llm=chat)
+        assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, llm=chat, store_url=args.store)
         modes = {"extract": ["extract"], "generate": ["generate"], "both": ["extract", "generate"]}[args.mode]
         configs = {("default" if m == "extract" else "generated"): (assistant, m) for m in modes}
         if args.compare:
@@ -100,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     details = {
         "gold file": str(args.gold), "split": args.split, "questions": len(items), "k": args.k,
         "model": assistant.settings.model, "chunking": assistant.settings.chunking(), "mode": args.mode,
+        "store": type(assistant.store).__name__,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if args.json:

@@ -11,6 +11,7 @@ from rag.ingest.corpus import corpus_hashes
 from rag.ingest.loaders import default_loaders, versions
 from rag.models.base import PassageEncoder
 from rag.store.manifest import manifest_mismatch, read_manifest
+from rag.store.base import Store
 from rag.store.snapshot import FaissStore
 
 
@@ -76,3 +77,35 @@ def open_index(
 
     build_index(seeds_dir, index_dir, settings=settings, embedder=embedder, progress=progress, exclude=exclude)
     return FaissStore.open(index_dir)
+
+
+def open_store(
+    url: str, *, settings: Settings, seeds_dir: Path | None, embedder: PassageEncoder, build: bool = True,
+    progress: bool = False,
+) -> Store:
+    """Open the PostgreSQL store at ``url``, building or updating it from ``seeds_dir`` first when it is
+    empty or stale. Without ``seeds_dir`` the corpus is not compared (an app replica serves what is there)."""
+    from rag.store.pgschema import make_pool
+    from rag.store.postgres import PostgresStore
+
+    pool = make_pool(url)
+    try:
+        exclude: list[str] = []
+        try:
+            store = PostgresStore.open(url, pool=pool)
+            recorded = Path(str(store.manifest.get("corpus", {}).get("dir", "")))
+            if seeds_dir is not None and recorded.resolve() == seeds_dir.resolve():
+                exclude = excludes_of(store.manifest)  # the same corpus: keep what it kept out
+            check_fresh(store.manifest, settings, seeds_dir)
+            return store
+        except (IndexMissingError, StaleIndexError):
+            if not build or seeds_dir is None:
+                raise
+        from rag.ingest.build import build_index
+
+        build_index(seeds_dir, Path(), settings=settings, embedder=embedder, progress=progress, exclude=exclude,
+                    store_url=url)
+        return PostgresStore.open(url, pool=pool)
+    except BaseException:
+        pool.close()
+        raise

@@ -163,6 +163,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: the project's index/)")
     parser.add_argument("--seeds", type=Path, default=None,
                         help="corpus folder (default: the one the index was built from, else the project's seeds/)")
+    parser.add_argument("--store", default=None, metavar="URL",
+                        help="serve the PostgreSQL store at URL instead of the index folder (default $RAG_STORE)")
     parser.add_argument("--reload-interval", type=float, default=RELOAD_INTERVAL, metavar="SECONDS",
                         help=f"check the index for a new build every SECONDS (default {RELOAD_INTERVAL:g}; 0 disables)")
     parser.add_argument("--queue-size", type=int, default=QUEUE_SIZE,
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
     if chat is not None:
         print(f"Answers are written by {chat!r}" + (f" (local server, pid {llm_server.pid})." if llm_server else "."),
               flush=True)
-    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True, llm=chat)
+    assistant = Assistant.load(args.index, seeds=args.seeds, progress=True, llm=chat, store_url=args.store)
     assistant.warm_up()
     print(f"Index ready: {len(assistant.articles)} articles.", flush=True)
     demo = build_app(assistant)

@@ -14,6 +14,7 @@ from rag.retrieve.filtering import make_filters, no_match
 from rag.ui.printing import day, print_answer, print_report
 from rag.ui.llm import add_llm_command
 from rag.ui.quiet import configure_output
+from rag.ui.target import corpus_folder, manifest_of, print_ray_report, ray_embedding, ray_options, store_url
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -29,9 +30,10 @@ def _load(args: argparse.Namespace, llm=None):  # noqa: ANN001, ANN202 - an Assi
     """The assistant over a fresh index; a missing, stale or damaged one is built first (unless --no-build)."""
     from rag.assistant import Assistant
 
-    settings, seeds = _settings(args), _seeds(args)
+    settings, seeds = _settings(args), corpus_folder(args)
     try:
-        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, llm=llm)
+        return Assistant.load(args.index, seeds=seeds, settings=settings, build=False,
+                              store_url=store_url(args), llm=llm)
     except (IndexMissingError, StaleIndexError, CorruptIndexError):
         if getattr(args, "no_build", False):
             raise
@@ -40,15 +42,8 @@ def _load(args: argparse.Namespace, llm=None):  # noqa: ANN001, ANN202 - an Assi
     print(f"Building the index ({len(corpus_files(seeds))} article files)…", file=sys.stderr, flush=True)
     report = _build(args, settings, rebuild=False)
     print_report(report, sys.stderr)
-    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False, llm=llm)
-
-
-def _seeds(args: argparse.Namespace) -> Path:
-    """--seeds, else the corpus folder the index was built from, else the default ``seeds/``: a command on an
-    index built from another folder never rebuilds it from ``seeds/``."""
-    from rag.ingest.freshness import corpus_of
-
-    return args.seeds if args.seeds is not None else corpus_of(args.index, default_seeds_dir())
+    return Assistant.load(args.index, seeds=seeds, settings=settings, build=False,
+                          store_url=store_url(args), llm=llm)
 
 
 def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # noqa: ANN202 - a BuildReport
@@ -56,8 +51,11 @@ def _build(args: argparse.Namespace, settings: Settings, *, rebuild: bool):  # n
     from rag.models.embed import Embedder
 
     embedder = Embedder(settings.model, progress=True, verbose=args.verbose)
-    return build_index(_seeds(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild, progress=True,
-                       exclude=_excludes(args))
+    embed = ray_embedding(args, settings)
+    report = build_index(corpus_folder(args), args.index, settings=settings, embedder=embedder, rebuild=rebuild,
+                         progress=True, exclude=_excludes(args), store_url=store_url(args), embed=embed)
+    print_ray_report(embed)
+    return report
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -72,13 +70,12 @@ def _excludes(args: argparse.Namespace) -> list[str]:
     if getattr(args, "exclude", None):
         return list(args.exclude)
     from rag.ingest.freshness import excludes_of
-    from rag.store.manifest import read_manifest
 
     try:
-        manifest = read_manifest(args.index)
+        manifest = manifest_of(args)
     except RagError:
         return []
-    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == _seeds(args).resolve()
+    same = Path(str(manifest.get("corpus", {}).get("dir", ""))).resolve() == corpus_folder(args).resolve()
     return excludes_of(manifest) if same else []
 
 
@@ -150,7 +147,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     failed = 0
     for url in args.urls:
         try:
-            saved = fetch_into(url, _seeds(args), timeout=args.timeout)
+            saved = fetch_into(url, corpus_folder(args), timeout=args.timeout)
         except FetchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -194,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="sentence-transformers model id or path")
         p.add_argument("--chunk-size", type=int, help="passage size in characters")
         p.add_argument("--chunk-overlap", type=int, help="passage overlap in characters")
+        p.add_argument("--store", metavar="URL", help="a postgresql:// store instead of the index folder "
+                       "(default $RAG_STORE; `rag db start` runs a local one)")
 
     def filtering(p: argparse.ArgumentParser) -> None:
         p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this day")
@@ -210,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
     common(p)
     building(p)
+    ray_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("add", help="fetch web pages or RSS/Atom feeds into the corpus folder and index them")
@@ -253,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_articles)
 
     add_llm_command(sub)
+
+    from rag.ui.db import add_db_parser
+
+    add_db_parser(sub)
 
     p = sub.add_parser("eval", help="score the system on a gold question set (see `rag eval --help`)", add_help=False)
     p.add_argument("eval_args", nargs=argparse.REMAINDER)

@@ -15,7 +15,7 @@ def print_report(report, out: TextIO) -> None:  # noqa: ANN001 - a BuildReport
     for line in report.errors:
         print(f"error: {line}", file=sys.stderr)
     kind = "full build" if report.full_rebuild else "incremental update"
-    print(f"Index at {report.index_dir} ({kind}, {report.seconds:.1f} s): {report.articles} articles, "
+    print(f"Index at {report.store or report.index_dir} ({kind}, {report.seconds:.1f} s): {report.articles} articles, "
           f"{report.chunks} passages, {report.sentences} sentences; embedded {report.embedded_texts} texts "
           f"and {report.embedded_terms} vocabulary terms.", file=out)
     for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):

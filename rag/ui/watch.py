@@ -1,4 +1,4 @@
-"""Follow an index while serving: reload the assistant when its ``manifest.json`` changes."""
+"""Follow an index while serving: reload the assistant when its ``manifest.json`` (or database generation) changes."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class IndexWatcher:
     def check(self) -> bool:
         """One poll: reload if the manifest changed since the last poll; True if the assistant switched."""
         with self._check_lock:
-            stamp = manifest_stamp(self.assistant.index_dir)  # before reading it: a later change is seen next time
+            stamp = self._stamp()  # before reading it: a later change is seen next time
             if stamp == self._seen:
                 return False
             self._seen = stamp
@@ -81,6 +81,16 @@ class IndexWatcher:
                 self.reloads += 1
                 log.info("Now serving index snapshot %s (was %s).", self.assistant.manifest.get("snapshot"), serving)
             return switched
+
+    def _stamp(self) -> object:
+        """The store's own change marker (a database generation), else the manifest file's stamp."""
+        own = getattr(getattr(self.assistant, "store", None), "stamp", None)
+        if own is None:
+            return manifest_stamp(self.assistant.index_dir)
+        try:
+            return ("generation", own())
+        except Exception:  # noqa: BLE001 - an unreachable database: reload() says why, once
+            return None
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -299,19 +299,3 @@ def test_real_news_pages_from_the_shared_folder(tmp_path, capsys):
     assert all(c["source"] and c["date"] for c in answer["citations"])
     code, out, err = run(capsys, "articles", "--index", str(index), "--json")
     assert {a["id"] for a in json.loads(out)} == {p.name.split(".")[0] for p in (FUNDUS / "at").iterdir()}
-
-
-def test_without_seeds_a_command_uses_the_folder_its_index_was_built_from(tmp_path):
-    import shutil
-
-    from conftest import FakeEmbedder, FakeUse
-    from rag.config import Settings
-    from rag.ingest.build import build_index
-
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(SEEDS, corpus)
-    build_index(corpus, index, settings=Settings(model="fake"), embedder=FakeEmbedder(), second_encoder=FakeUse())
-    args = cli.build_parser().parse_args(["articles", "--index", str(index)])
-    assert cli._seeds(args) == corpus  # not seeds/: `rag articles --index X` never rebuilds X from seeds/
-    assert cli._seeds(cli.build_parser().parse_args(["articles", "--index", str(tmp_path / "none")])) == SEEDS
-    assert cli._seeds(cli.build_parser().parse_args(["articles", "--index", str(index), "--seeds", "x"])) == Path("x")
