@@ -19,6 +19,7 @@ from rag.config import Settings, default_index_dir, default_seeds_dir
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
+from rag.lang.names import NameInventory, build_inventory
 from rag.lang.text import detect_language
 from rag.retrieve.filtering import make_filters, no_match
 from rag.models.e5_numpy import query_encoder
@@ -39,6 +40,7 @@ class _State:
     retriever: HybridRetriever
     scorer: SentenceScorer
     check: AnswerabilityCheck
+    names: NameInventory
 
 
 class Assistant:
@@ -75,8 +77,9 @@ class Assistant:
 
     def _derive(self, store: Store) -> _State:
         retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)
+        names = build_inventory(f"{a.title}\n{a.body}" for a in store.articles.values())
         return _State(store, retriever, SentenceScorer(store, config=self.answer_config),
-                      AnswerabilityCheck(store, config=self.answer_config))
+                      AnswerabilityCheck(store, config=self.answer_config, names=names), names)
 
     @classmethod
     def load(
@@ -118,10 +121,12 @@ class Assistant:
         state = self._state
         scorer, check = state.scorer, state.check
         if answering is not None:
-            scorer, check = scorer.with_config(answering), AnswerabilityCheck(state.store, config=answering)
+            scorer = scorer.with_config(answering)
+            check = AnswerabilityCheck(state.store, config=answering, names=state.names)
             if self._own_answerer:
                 other.answerer = ExtractiveAnswerer(config=answering)
-        other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check)
+        other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check,
+                              state.names)
         other._swap_lock = threading.Lock()
         return other
 
@@ -135,6 +140,11 @@ class Assistant:
         """The indexed articles, sorted by id."""
         articles = self._state.store.articles  # one state: a reload may swap it meanwhile
         return [articles[k] for k in sorted(articles)]
+
+    @property
+    def names(self) -> NameInventory:
+        """The names, acronyms and their variants used by the indexed articles (see ``rag.lang.names``)."""
+        return self._state.names
 
     @property
     def manifest(self) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,8 @@ import numpy as np
 
 from rag.answer.base import AnswerConfig
 from rag.answer.evidence import ScoredSentence
-from rag.lang.countries import find_countries, mentioned_countries
+from rag.lang.countries import capitals_and_demonyms, find_countries, mentioned_countries
+from rag.lang.names import NameInventory, build_inventory, is_acronym, spelled_out
 from rag.lang.nouns import common_nouns
 from rag.lang.text import fold
 from rag.retrieve.hybrid import Retrieval
@@ -63,7 +63,7 @@ _LEAD = re.compile(rf"^.*?\b{_WH}\b(?:\s*(?:,|and|und|or|oder)\s*{_WH}\b)*", re.
 def expected_type(question: str) -> str | None:
     """``"quantity"`` or ``"date"`` when the question asks for one, else None.
 
-    Only the leading question words decide: in "Which action did Macron mention when …?" the
+    Only the leading question words decide: in "Which action did the mayor mention when …?" the
     "when" joins two clauses and asks for no date.
     """
     lead = _LEAD.match(question)
@@ -84,52 +84,59 @@ def satisfies(sentence: str, expected: str | None) -> bool:
     return True
 
 
-def transliterate(word: str) -> str:
-    """A rough German/English transliteration key: Lawrow ~ Lavrov, Selenskyj ~ Zelensky."""
-    w = fold(word)
-    for a, b in (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("z", "s"), ("c", "k"), ("j", "i"), ("ie", "i")):
-        w = w.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", w)
+_ADJECTIVE = re.compile(r"[a-z](?:ern|ian|ish|ese|ean|an|ic)$")  # English adjectives: Western, Russian, Nordic
 
 
 class EntityChecker:
-    """Knows the corpus vocabulary; tells which question entities it never mentions.
+    """Knows the corpus's names; tells which question entities it never mentions.
 
-    ``countries`` (ISO codes the corpus names, see ``rag.countries``) turns on the check by name
-    for countries, whose embeddings are too close to one another to tell them apart.
-    ``common_nouns`` (see ``rag.nouns``) are never unknown in a German question: a German noun the
+    ``names`` (see ``rag.lang.names``) decides by spelling, acronym, sound and typo. A name the
+    inventory lacks may still be a translation ("Moscow" of "Moskau"): it counts when one of the
+    corpus's names has an e5 cosine of at least ``min_cosine`` with it and keeps at least
+    ``min_translation_ratio`` of its spelling (RapidFuzz ratio: Moscow ~ Moskau 0.50, Munich ~
+    München 0.77, Vienna ~ Wien 0.60, but Leverkusen ~ Wolfsburg 0.32), since e5 puts any two
+    club, city or party names close together.
+    ``countries`` (ISO codes the corpus names, see ``rag.lang.countries``) turns on the check by
+    name for countries, whose embeddings are too close to one another to tell them apart.
+    ``common_nouns`` (see ``rag.lang.nouns``) are never unknown in a German question: a German noun the
     articles do not use ("Vorrang") is a choice of words, not a name they never mention. English
     capitalizes only names, so there "Cup" in "World Cup" stays a name.
-    ``terms`` are the corpus words with a vector (not acronyms); ``vocabulary`` (default:
-    the terms) is every corpus word, which counts by spelling and transliteration.
+    ``terms`` are the corpus words with a vector (not acronyms).
     """
 
-    def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
-                 min_ratio: float = 0.85, countries: frozenset[str] | None = None,
-                 common_nouns: frozenset[str] = frozenset(), vocabulary: Sequence[str] | None = None) -> None:
-        if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
-            raise ValueError("min_cosine and min_ratio must be in (0, 1]")
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, names: NameInventory, min_cosine: float = 0.885,
+                 min_translation_ratio: float = 0.4, countries: frozenset[str] | None = None,
+                 common_nouns: frozenset[str] = frozenset()) -> None:
+        if not 0 < min_cosine <= 1 or not 0 <= min_translation_ratio <= 1:
+            raise ValueError("min_cosine must be in (0, 1] and min_translation_ratio in [0, 1]")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
         # embeddings are noisy neighbours of any name).
-        names = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
-        self.vectors = vectors[names] if len(vectors) else vectors
-        self.min_cosine, self.min_ratio = min_cosine, min_ratio
-        spelled = terms if vocabulary is None else vocabulary  # every corpus word counts by spelling
-        self._folded = {fold(t) for t in spelled}
-        self._keys = sorted({transliterate(t) for t in spelled})
+        rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
+        self.vectors = vectors[rows] if len(vectors) else vectors
+        self._neighbours = [fold(terms[i]) for i in rows]
+        self.min_cosine, self.min_translation_ratio = min_cosine, min_translation_ratio
+        self.names = names
+        self._lower = sorted(w for w in names.words if w not in names.names)
         self.countries = countries
         self.common_nouns = common_nouns
 
     def known(self, entity: str, vector: np.ndarray | None) -> bool:
-        """True if the corpus mentions the entity: same spelling, a transliteration, or a translation."""
-        if fold(entity) in self._folded:
+        """True if the corpus mentions the entity: by name (spelling, acronym, sound, typo) or a translation."""
+        if self.names.known(entity):
             return True
-        key = transliterate(entity)
-        if difflib.get_close_matches(key, self._keys, n=1, cutoff=self.min_ratio):
-            return True
-        if vector is None or not len(self.vectors):
+        if self.countries is not None and capitals_and_demonyms().get(fold(entity), frozenset()) & self.countries:
+            return True  # "Washington" for the US government, "Russian" for Russia, when the corpus names the country
+        if _ADJECTIVE.search(entity) and any(w.startswith(fold(entity)[:max(4, len(entity) // 2)])
+                                             for w in self._lower):
+            return True  # an English adjective of a German one: "Western" ~ "westlichen"
+        if vector is None or not len(self.vectors) or is_acronym(entity):
             return False
-        return float(np.max(self.vectors @ vector)) >= self.min_cosine
+        from rapidfuzz import fuzz
+
+        scores = self.vectors @ vector
+        folded = fold(entity)
+        return any(fuzz.ratio(folded, self._neighbours[i]) >= 100 * self.min_translation_ratio
+                   for i in np.flatnonzero(scores >= self.min_cosine))
 
     def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "",
                 language: str = "en") -> list[str]:
@@ -140,7 +147,7 @@ class EntityChecker:
         if self.countries is not None:
             for mention in find_countries(question):
                 folded = {fold(w) for w in mention.text.split()}  # the name's words, as find_countries joined them
-                if not folded <= self._folded and not mention.codes & self.countries:
+                if not folded <= self.names.words and not mention.codes & self.countries:
                     missing.append(mention.text)
                 decided |= folded
         return missing + [e for e, v in entities.items()
@@ -158,12 +165,13 @@ class Verdict:
 class AnswerabilityCheck:
     """The step before any answerer: unknown names, a missing answer type, or no close sentence mean "not in the articles"."""
 
-    def __init__(self, store: Store, *, config: AnswerConfig | None = None) -> None:
+    def __init__(self, store: Store, *, config: AnswerConfig | None = None, names: NameInventory | None = None) -> None:
         self.config = config or AnswerConfig()
+        texts = [f"{a.title}\n{a.body}" for a in store.articles.values()]
         self.entities = EntityChecker(
-            store.terms, store.vectors("terms"), min_cosine=self.config.entity_cosine, vocabulary=store.vocabulary,
-            countries=mentioned_countries([f"{a.title}\n{a.body}" for a in store.articles.values()]),
-            common_nouns=common_nouns(),
+            store.terms, store.vectors("terms"), names=names or build_inventory(texts),
+            min_cosine=self.config.entity_cosine, min_translation_ratio=self.config.entity_translation_ratio,
+            countries=mentioned_countries(texts), common_nouns=common_nouns(),
         )
 
     def check(self, retrieval: Retrieval, ranked: Sequence[ScoredSentence]) -> Verdict:
@@ -172,6 +180,8 @@ class AnswerabilityCheck:
         reason = ""
         if cfg.check_entities:
             unknown = self.entities.unknown(retrieval.entities, question=retrieval.question, language=retrieval.language)
+            passages = "\n".join(h.text for h in retrieval.hits)
+            unknown = [u for u in unknown if not (is_acronym(u) and spelled_out(u, passages))]
             if unknown:
                 reason = "the articles never mention " + ", ".join(unknown)
         usable = list(ranked)

@@ -118,3 +118,38 @@ def find_countries(text: str) -> list[CountryMention]:
 def mentioned_countries(texts: list[str]) -> frozenset[str]:
     """Every ISO code named anywhere in the texts."""
     return frozenset(code for text in texts for mention in find_countries(text) for code in mention.codes)
+
+
+@lru_cache(maxsize=4)
+def _names_by_code(language: str) -> dict[str, str]:
+    import pycountry
+
+    german = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+    found: dict[str, str] = {}
+    for country in pycountry.countries:
+        name = getattr(country, "common_name", None) or country.name
+        found[country.alpha_2] = _names(german.gettext(name) if language == "de" else name)[-1]
+    return found
+
+
+def country_name(code: str, language: str) -> str:
+    """The short ISO 3166 name of a country in English ("en") or German ("de"); "" for an unknown code."""
+    return _names_by_code("de" if language == "de" else "en").get(code, "")
+
+
+@lru_cache(maxsize=1)
+def capitals_and_demonyms() -> dict[str, frozenset[str]]:
+    """Folded English capital names and demonyms → ISO codes ("washington" → US, "russian" → RU), from countryinfo."""
+    from countryinfo import all_countries
+
+    table: dict[str, set[str]] = {}
+    for country in all_countries():
+        try:
+            code = country.iso(2)
+            names = [(country.capital() or "").replace(" D.C.", ""), country.demonym() or ""]
+        except Exception:  # an entry without these fields
+            continue
+        for name in names:
+            if name and code:
+                table.setdefault(fold(name.strip()), set()).add(str(code))
+    return {name: frozenset(codes) for name, codes in table.items()}

@@ -18,6 +18,7 @@ from rag.answer.followup import rewrite_followup
 from rag.errors import InvalidQuestionError
 from rag.retrieve.query import clean_question
 from rag.types import Answer, Article
+from rag.ui.examples import examples as example_questions
 from rag.ui.quiet import configure_output
 from rag.ui.views import (
     CORPUS_HEADERS,
@@ -30,14 +31,6 @@ from rag.ui.views import (
 log = logging.getLogger("rag.app")
 
 Messages = list[dict[str, Any]]
-EXAMPLES = [
-    "What did Germany offer?",
-    "Was hat Deutschland angeboten?",
-    "Who will lead the ceasefire monitoring?",
-    "Wer soll den Waffenstillstand überwachen?",
-    "What did Britain offer?",
-    "Welche Rolle spielen die USA?",
-]
 INTERNAL_ERROR = "Sorry, something went wrong while answering. The error was logged; please try again."
 DEFAULT_K = 5
 MAX_SLIDER_K = 10
@@ -96,7 +89,7 @@ def respond(
     question = pending
     try:
         typed = clean_question(pending)  # a too-long question is refused before any other work
-        question = rewrite_followup(typed, history)
+        question = rewrite_followup(typed, history, names=getattr(assistant, "names", None))
         answer = assistant.ask(question, k=as_k(k), **filter_kwargs(since, until, sources))  # type: ignore[arg-type]
     except InvalidQuestionError as exc:
         content = render_error(str(exc))
@@ -177,7 +170,8 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
                                     scale=1, elem_id="rag-since")
                 until = gr.DateTime(include_time=False, type="string", label="To", info="YYYY-MM-DD, inclusive",
                                     scale=1, elem_id="rag-until")
-        examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Examples", elem_id="rag-examples")
+        examples = gr.Dataset(components=[box], samples=[[q] for q in example_questions(articles)], label="Examples",
+                              elem_id="rag-examples")
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
                           info="How many passages are retrieved and may be cited.")
@@ -189,12 +183,13 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
 
         private: dict[str, Any] = {"api_visibility": "private"}
 
-        def current() -> tuple[str, list[list[str | int]], Any]:
-            """Header, corpus table and outlet choices of the index served now (it may have been reloaded)."""
+        def current() -> tuple[str, list[list[str | int]], Any, Any]:
+            """Header, corpus table, outlet choices and examples of the index served now (it may have been reloaded)."""
             served = assistant.articles
-            return header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served))
+            return (header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served)),
+                    gr.Dataset(samples=[[q] for q in example_questions(served)]))
 
-        demo.load(current, None, [header, corpus, outlet], queue=False, **private)
+        demo.load(current, None, [header, corpus, outlet, examples], queue=False, **private)
         inputs = [pending, chatbot, history, k, since, until, outlet]
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(

@@ -35,7 +35,7 @@ def test_korea_alone_may_mean_either_korea():
     assert found("Korea") == [("Korea", {"KR", "KP"})]
 
 
-@pytest.mark.parametrize("text", ["Will they send a turkey to us?", "fine china", "Who won the 2026 World Cup?",
+@pytest.mark.parametrize("text", ["Will they send a turkey to us?", "fine china", "Which club won the Champions League?",
                                   "Selenskyj traf Merz in Paris", ""])
 def test_lower_case_words_pronouns_and_other_names_are_not_countries(text):
     assert found(text) == []
