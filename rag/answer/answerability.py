@@ -12,7 +12,7 @@ from rag.answer.base import AnswerConfig
 from rag.answer.evidence import ScoredSentence
 from rag.lang.countries import capitals_and_demonyms, find_countries, mentioned_countries
 from rag.lang.names import NameInventory, build_inventory, is_acronym, spelled_out
-from rag.lang.nouns import common_nouns
+from rag.lang.nouns import common_nouns, is_compound_noun, noun_tables
 from rag.lang.text import fold
 from rag.retrieve.hybrid import Retrieval
 from rag.store.base import Store
@@ -84,6 +84,11 @@ def satisfies(sentence: str, expected: str | None) -> bool:
     return True
 
 
+def _dated(word: str, question: str) -> bool:
+    """A noun that qualifies a month or year ("Mitte Dezember", "Ende 2025"): a date, not a name."""
+    return bool(re.search(rf"\b{re.escape(word)}\s+(?:{_MONTHS}|(?:19|20)\d\d)\b", question, re.IGNORECASE))
+
+
 _ADJECTIVE = re.compile(r"[a-z](?:ern|ian|ish|ese|ean|an|ic)$")  # English adjectives: Western, Russian, Nordic
 
 
@@ -100,13 +105,17 @@ class EntityChecker:
     name for countries, whose embeddings are too close to one another to tell them apart.
     ``common_nouns`` (see ``rag.lang.nouns``) are never unknown in a German question: a German noun the
     articles do not use ("Vorrang") is a choice of words, not a name they never mention. English
-    capitalizes only names, so there "Cup" in "World Cup" stays a name.
+    capitalizes only names, so there "Cup" in "World Cup" stays a name. ``noun_tables`` (see
+    ``rag.lang.nouns.noun_tables``) mark German nouns that are names too ("Mitte") and compounds of
+    nouns the dictionary lacks ("Nordatlantikpakt"): in German questions their e5 neighbours count
+    whatever the spelling, since they are words of the language rather than names.
     ``terms`` are the corpus words with a vector (not acronyms).
     """
 
     def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, names: NameInventory, min_cosine: float = 0.885,
                  min_translation_ratio: float = 0.4, countries: frozenset[str] | None = None,
-                 common_nouns: frozenset[str] = frozenset()) -> None:
+                 common_nouns: frozenset[str] = frozenset(),
+                 noun_tables: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> None:
         if not 0 < min_cosine <= 1 or not 0 <= min_translation_ratio <= 1:
             raise ValueError("min_cosine must be in (0, 1] and min_translation_ratio in [0, 1]")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
@@ -119,9 +128,18 @@ class EntityChecker:
         self._lower = sorted(w for w in names.words if w not in names.names)
         self.countries = countries
         self.common_nouns = common_nouns
+        self.noun_forms, self.dictionary = noun_tables
 
-    def known(self, entity: str, vector: np.ndarray | None) -> bool:
-        """True if the corpus mentions the entity: by name (spelling, acronym, sound, typo) or a translation."""
+    def noun_like(self, word: str) -> bool:
+        """A German noun that may also be a name ("Mitte", "Bayer"), or a compound of a noun the dictionary lacks."""
+        return word in self.noun_forms or (word not in self.dictionary and is_compound_noun(word, self.noun_forms))
+
+    def known(self, entity: str, vector: np.ndarray | None, *, strict: bool = True) -> bool:
+        """True if the corpus mentions the entity: by name (spelling, acronym, sound, typo) or a translation.
+
+        Not ``strict``: any e5 neighbour counts, whatever its spelling (for German nouns, whose
+        neighbours are synonyms: "Nordatlantikpakt" ~ "Nato").
+        """
         if self.names.known(entity):
             return True
         if self.countries is not None and capitals_and_demonyms().get(fold(entity), frozenset()) & self.countries:
@@ -135,8 +153,8 @@ class EntityChecker:
 
         scores = self.vectors @ vector
         folded = fold(entity)
-        return any(fuzz.ratio(folded, self._neighbours[i]) >= 100 * self.min_translation_ratio
-                   for i in np.flatnonzero(scores >= self.min_cosine))
+        ratio = 100 * self.min_translation_ratio if strict else 0
+        return any(fuzz.ratio(folded, self._neighbours[i]) >= ratio for i in np.flatnonzero(scores >= self.min_cosine))
 
     def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "",
                 language: str = "en") -> list[str]:
@@ -150,8 +168,9 @@ class EntityChecker:
                 if not folded <= self.names.words and not mention.codes & self.countries:
                     missing.append(mention.text)
                 decided |= folded
-        return missing + [e for e, v in entities.items()
-                          if fold(e) not in decided and e not in nouns and not self.known(e, v)]
+        decided |= {fold(e) for e in entities if e in self.noun_forms and _dated(e, question)}
+        return missing + [e for e, v in entities.items() if fold(e) not in decided and e not in nouns
+                          and not self.known(e, v, strict=language != "de" or not self.noun_like(e))]
 
 
 @dataclass(frozen=True)
@@ -171,7 +190,7 @@ class AnswerabilityCheck:
         self.entities = EntityChecker(
             store.terms, store.vectors("terms"), names=names or build_inventory(texts),
             min_cosine=self.config.entity_cosine, min_translation_ratio=self.config.entity_translation_ratio,
-            countries=mentioned_countries(texts), common_nouns=common_nouns(),
+            countries=mentioned_countries(texts), common_nouns=common_nouns(), noun_tables=noun_tables(),
         )
 
     def check(self, retrieval: Retrieval, ranked: Sequence[ScoredSentence]) -> Verdict:

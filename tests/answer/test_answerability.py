@@ -263,3 +263,22 @@ def test_in_english_questions_capitals_mark_names_even_on_german_nouns():
 def test_invalid_thresholds_are_rejected(kwargs):
     with pytest.raises(ValueError):
         make( **kwargs)
+
+
+def test_german_nouns_and_compounds_match_by_meaning_names_by_spelling_too():
+    nouns = (frozenset({"Pakt", "Mitte"}), frozenset({"Pakt", "Mitte", "Leverkusen"}))
+    checker = make(["Bündnis"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=0.9, noun_tables=nouns)
+    near = np.array([1.0, 0.0], dtype=np.float32)
+    assert checker.noun_like("Mitte") and checker.noun_like("Nordatlantikpakt") and not checker.noun_like("Leverkusen")
+    assert checker.unknown({"Nordatlantikpakt": near, "Mitte": near}, language="de") == []
+    assert checker.unknown({"Leverkusen": near}, language="de") == ["Leverkusen"]  # a name: spelling must fit
+    assert checker.unknown({"Nordatlantikpakt": near}, language="en") == ["Nordatlantikpakt"]
+
+
+def test_a_noun_before_a_month_or_year_is_part_of_a_date():
+    nouns = (frozenset({"Mitte", "Ende"}), frozenset({"Mitte", "Ende"}))
+    checker = make(["Bündnis"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=0.9, noun_tables=nouns)
+    far = np.array([0.0, 1.0], dtype=np.float32)
+    assert checker.unknown({"Mitte": far}, question="Wer kam Mitte Juli nach Rom?", language="de") == []
+    assert checker.unknown({"Ende": far}, question="Was geschah Ende 2025?", language="de") == []
+    assert checker.unknown({"Mitte": far}, question="Wer regiert in Mitte?", language="de") == ["Mitte"]
