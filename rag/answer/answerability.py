@@ -12,7 +12,7 @@ from rag.answer.base import AnswerConfig
 from rag.answer.evidence import ScoredSentence
 from rag.lang.countries import capitals_and_demonyms, find_countries, mentioned_countries
 from rag.lang.names import NameInventory, build_inventory, is_acronym, spelled_out
-from rag.lang.nouns import common_nouns, is_compound_noun, noun_tables
+from rag.lang.nouns import common_nouns, is_compound_noun, is_nominalised_verb, noun_tables
 from rag.lang.text import fold
 from rag.retrieve.hybrid import Retrieval
 from rag.store.base import Store
@@ -89,6 +89,12 @@ def _dated(word: str, question: str) -> bool:
     return bool(re.search(rf"\b{re.escape(word)}\s+(?:{_MONTHS}|(?:19|20)\d\d)\b", question, re.IGNORECASE))
 
 
+def _other_word(a: str, b: str) -> bool:
+    """One word is the other plus three or more letters: another name on the same stem (Olympiakos, Olimpia)."""
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) >= 3 and long.startswith(short)
+
+
 _ADJECTIVE = re.compile(r"[a-z](?:ern|ian|ish|ese|ean|an|ic)$")  # English adjectives: Western, Russian, Nordic
 
 
@@ -97,10 +103,14 @@ class EntityChecker:
 
     ``names`` (see ``rag.lang.names``) decides by spelling, acronym, sound and typo. A name the
     inventory lacks may still be a translation ("Moscow" of "Moskau"): it counts when one of the
-    corpus's names has an e5 cosine of at least ``min_cosine`` with it and keeps at least
-    ``min_translation_ratio`` of its spelling (RapidFuzz ratio: Moscow ~ Moskau 0.50, Munich ~
-    München 0.77, Vienna ~ Wien 0.60, but Leverkusen ~ Wolfsburg 0.32), since e5 puts any two
-    club, city or party names close together.
+    corpus's names has an e5 cosine of at least ``min_cosine`` with it and either is its nearest
+    neighbour by a margin (cosine at least ``min_gap`` above the mean of the next nine: a rule
+    relative to the name's own score distribution; Moscow ~ Moskau 0.064, Munich ~ München 0.073,
+    Bavaria ~ Bayern 0.049, but Aiwanger ~ agieren 0.014, Amnesty ~ Emanzipation 0.026) or keeps at
+    least ``min_translation_ratio`` of its spelling (RapidFuzz ratio: Protestant ~ protestantisch),
+    since e5 puts any two club, city or person names close together (Leverkusen ~ Wolfsburg
+    0.888); never when one is the other plus three or more letters (Olympiakos ~ Olimpia 0.939:
+    another name on the same stem). Weekday and month names are never unknown names.
     ``countries`` (ISO codes the corpus names, see ``rag.lang.countries``) turns on the check by
     name for countries, whose embeddings are too close to one another to tell them apart.
     ``common_nouns`` (see ``rag.lang.nouns``) are never unknown in a German question: a German noun the
@@ -113,17 +123,17 @@ class EntityChecker:
     """
 
     def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, names: NameInventory, min_cosine: float = 0.885,
-                 min_translation_ratio: float = 0.4, countries: frozenset[str] | None = None,
+                 min_translation_ratio: float = 0.6, min_gap: float = 0.03, countries: frozenset[str] | None = None,
                  common_nouns: frozenset[str] = frozenset(),
                  noun_tables: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> None:
-        if not 0 < min_cosine <= 1 or not 0 <= min_translation_ratio <= 1:
-            raise ValueError("min_cosine must be in (0, 1] and min_translation_ratio in [0, 1]")
+        if not 0 < min_cosine <= 1 or not 0 <= min_translation_ratio <= 1 or min_gap < 0:
+            raise ValueError("min_cosine must be in (0, 1], min_translation_ratio in [0, 1] and min_gap >= 0")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
         # embeddings are noisy neighbours of any name).
-        rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
+        rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not is_acronym(t)]
         self.vectors = vectors[rows] if len(vectors) else vectors
         self._neighbours = [fold(terms[i]) for i in rows]
-        self.min_cosine, self.min_translation_ratio = min_cosine, min_translation_ratio
+        self.min_cosine, self.min_translation_ratio, self.min_gap = min_cosine, min_translation_ratio, min_gap
         self.names = names
         self._lower = sorted(w for w in names.words if w not in names.names)
         self.countries = countries
@@ -131,8 +141,9 @@ class EntityChecker:
         self.noun_forms, self.dictionary = noun_tables
 
     def noun_like(self, word: str) -> bool:
-        """A German noun that may also be a name ("Mitte", "Bayer"), or a compound of a noun the dictionary lacks."""
-        return word in self.noun_forms or (word not in self.dictionary and is_compound_noun(word, self.noun_forms))
+        """A German noun that may also be a name ("Mitte"), a compound or an infinitive ("Einlenken") the dictionary lacks."""
+        return word in self.noun_forms or (word not in self.dictionary and (
+            is_compound_noun(word, self.noun_forms) or is_nominalised_verb(word)))
 
     def known(self, entity: str, vector: np.ndarray | None, *, strict: bool = True) -> bool:
         """True if the corpus mentions the entity: by name (spelling, acronym, sound, typo) or a translation.
@@ -152,9 +163,15 @@ class EntityChecker:
         from rapidfuzz import fuzz
 
         scores = self.vectors @ vector
+        order = np.argsort(-scores)[:10]
+        close = [int(i) for i in order if scores[i] >= self.min_cosine]
+        if not close or not strict:
+            return bool(close)
+        gap = float(scores[order[0]] - scores[order[1:]].mean()) if len(order) > 1 else 1.0
         folded = fold(entity)
-        ratio = 100 * self.min_translation_ratio if strict else 0
-        return any(fuzz.ratio(folded, self._neighbours[i]) >= ratio for i in np.flatnonzero(scores >= self.min_cosine))
+        return any(not _other_word(folded, self._neighbours[i]) and (
+            (i == order[0] and gap >= self.min_gap)
+            or fuzz.ratio(folded, self._neighbours[i]) >= 100 * self.min_translation_ratio) for i in close)
 
     def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "",
                 language: str = "en") -> list[str]:
@@ -168,7 +185,7 @@ class EntityChecker:
                 if not folded <= self.names.words and not mention.codes & self.countries:
                     missing.append(mention.text)
                 decided |= folded
-        decided |= {fold(e) for e in entities if e in self.noun_forms and _dated(e, question)}
+        decided |= {fold(e) for e in entities if (e in self.noun_forms and _dated(e, question)) or satisfies(e, "date")}
         return missing + [e for e, v in entities.items() if fold(e) not in decided and e not in nouns
                           and not self.known(e, v, strict=language != "de" or not self.noun_like(e))]
 
@@ -190,6 +207,7 @@ class AnswerabilityCheck:
         self.entities = EntityChecker(
             store.terms, store.vectors("terms"), names=names or build_inventory(texts),
             min_cosine=self.config.entity_cosine, min_translation_ratio=self.config.entity_translation_ratio,
+            min_gap=self.config.entity_gap,
             countries=mentioned_countries(texts), common_nouns=common_nouns(), noun_tables=noun_tables(),
         )
 

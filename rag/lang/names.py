@@ -10,8 +10,8 @@ A question's name counts as "in the articles" when it is
   Lawrow" → "ASL"; 464 such from the 99 fundus pages), and never match another acronym by
   similarity ("FDP" is not "AfD"),
 - pronounced the same by the Kölner Phonetik (German-language phonetic code, ``cologne-phonetics``)
-  and at least ``SOUND_RATIO`` similar in spelling after a rough transliteration (RapidFuzz):
-  Meier ~ Mayer, Schmitt ~ Schmidt, Lawrow ~ Lavrov,
+  with as many vowel groups and at least ``SOUND_RATIO`` similar in spelling after a rough
+  transliteration (RapidFuzz): Meier ~ Mayer, Schmitt ~ Schmidt, Lawrow ~ Lavrov (not Piräus ~ Preuß),
 - or one typo away in a name of at least ``TYPO_MIN_LENGTH`` letters (RapidFuzz Levenshtein distance 1).
 
 "Bayer" is not "Bayern" (different code, short word); "Leverkusen" is not "Wolfsburg".
@@ -50,6 +50,11 @@ def spelling_key(word: str) -> str:
                  ("ie", "i")):
         w = w.replace(a, b)
     return re.sub(r"(.)\1+", r"\1", w)
+
+
+def syllables(word: str) -> int:
+    """Vowel groups of a folded word: the Kölner code ignores vowels, so "Piräus" ~ "Preuß" needs this too."""
+    return len(re.findall(r"[aeiou]+", fold(word)))
 
 
 def sound(word: str) -> str:
@@ -95,7 +100,7 @@ class NameInventory:
 
         code = sound(word)
         if code:
-            heard = self.sounds.get(code, ())
+            heard = [n for n in self.sounds.get(code, ()) if syllables(n) == syllables(folded)]
             best = process.extractOne(spelling_key(folded), {n: spelling_key(n) for n in heard}, scorer=fuzz.ratio,
                                       score_cutoff=100 * SOUND_RATIO)
             if best:

@@ -88,3 +88,12 @@ def is_compound_noun(word: str, nouns: frozenset[str]) -> bool:
     Both parts have at least four letters, so that a name such as "Aiwanger" is not "Aiw" + "Anger".
     """
     return any(word[start].upper() + word[start + 1:] in nouns for start in range(4, len(word) - 3))
+
+
+def is_nominalised_verb(word: str) -> bool:
+    """A German infinitive used as a noun ("das Einlenken"): its lower-case form is a verb the lemmatizer knows as such."""
+    import simplemma
+
+    lower = word.lower()
+    return (len(lower) > 4 and lower.endswith(("en", "eln", "ern")) and simplemma.is_known(lower, lang="de")
+            and simplemma.lemmatize(lower, lang="de") == lower)

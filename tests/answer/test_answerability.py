@@ -184,14 +184,19 @@ def test_a_variant_by_sound_is_known(checker):
     assert not checker.known("Lamprecht", None)
 
 
-def test_cosine_match_is_known_only_if_the_translation_keeps_some_spelling():
-    # a translation: its vector equals the vector of "Deutschland", and "deutsch" keeps most of its letters
-    checker = make(min_cosine=0.9)
-    assert checker.known("Deutschlandfunk", np.array([0.6, 0.8], dtype=np.float32))
-    assert not checker.known("Germany", np.array([0.6, 0.8], dtype=np.float32))  # ratio 0.33
-    assert make(min_cosine=0.9, min_translation_ratio=0).known("Germany", np.array([0.6, 0.8], dtype=np.float32))
-    # cosine 0.8*1 + 0.6*0 = 0.8 with "Lawrow", -0.6 with "Paris", 0.48 - 0.48 = 0 with "Deutschland"
-    assert not checker.known("Deutschlandfunk", np.array([0.8, -0.6], dtype=np.float32))
+def crowd(others: float) -> EntityChecker:
+    """ "Deutschland" at cosine 1 with the question's name, nine other names at cosine ``others``."""
+    terms = ["Deutschland", "Anton", "Berta", "Caesar", "Dora", "Emil", "Friedrich", "Gustav", "Heinrich", "Ida"]
+    rest = [others, float(np.sqrt(1 - others ** 2)), 0.0]
+    return make(terms, np.array([[1.0, 0.0, 0.0]] + [rest] * 9, dtype=np.float32), min_cosine=0.9)
+
+
+def test_a_translation_is_the_nearest_neighbour_by_a_margin_or_keeps_its_spelling():
+    q = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    assert crowd(0.95).known("Germany", q)  # margin 1 - 0.95 = 0.05 >= 0.03
+    assert not crowd(0.99).known("Germany", q)  # margin 0.01, spelling ratio 0.33 < 0.6
+    assert crowd(0.99).known("Westdeutschland", q)  # spelling ratio 0.85
+    assert not crowd(0.95).known("Germany", np.array([0.8, -0.6, 0.0], dtype=np.float32))  # cosine 0.8 < 0.9
 
 
 def test_cosine_threshold_is_inclusive():
@@ -215,7 +220,7 @@ def test_unknown_lists_only_the_unmentioned_entities_in_order(checker):
     entities = {
         "China": None,
         "Lavrov": None,
-        "Deutschlandfunk": np.array([0.6, 0.8], dtype=np.float32),
+        "Westdeutschland": np.array([0.6, 0.8], dtype=np.float32),
         "Peking": np.array([0.8, -0.6], dtype=np.float32),
     }
     assert checker.unknown(entities) == ["China", "Peking"]
@@ -267,8 +272,9 @@ def test_invalid_thresholds_are_rejected(kwargs):
 
 def test_german_nouns_and_compounds_match_by_meaning_names_by_spelling_too():
     nouns = (frozenset({"Pakt", "Mitte"}), frozenset({"Pakt", "Mitte", "Leverkusen"}))
-    checker = make(["Bündnis"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=0.9, noun_tables=nouns)
-    near = np.array([1.0, 0.0], dtype=np.float32)
+    checker = make(["Bündnis", "Bündnisse"], np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float32), min_cosine=0.9,
+                   noun_tables=nouns)
+    near = np.array([1.0, 0.0], dtype=np.float32)  # as near to either: no margin
     assert checker.noun_like("Mitte") and checker.noun_like("Nordatlantikpakt") and not checker.noun_like("Leverkusen")
     assert checker.unknown({"Nordatlantikpakt": near, "Mitte": near}, language="de") == []
     assert checker.unknown({"Leverkusen": near}, language="de") == ["Leverkusen"]  # a name: spelling must fit
@@ -282,3 +288,10 @@ def test_a_noun_before_a_month_or_year_is_part_of_a_date():
     assert checker.unknown({"Mitte": far}, question="Wer kam Mitte Juli nach Rom?", language="de") == []
     assert checker.unknown({"Ende": far}, question="Was geschah Ende 2025?", language="de") == []
     assert checker.unknown({"Mitte": far}, question="Wer regiert in Mitte?", language="de") == ["Mitte"]
+
+
+def test_a_neighbour_on_the_same_stem_is_another_name():
+    checker = make(["Olimpia"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=0.9)
+    near = np.array([1.0, 0.0], dtype=np.float32)
+    assert not checker.known("Olympiakos", near)  # "olimpia" + "kos": another club
+    assert checker.known("Olimpias", near)  # an inflection

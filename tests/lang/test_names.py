@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.lang.names import NameInventory, build_inventory, is_acronym, sound, spelled_out
+from rag.lang.names import NameInventory, build_inventory, is_acronym, sound, spelled_out, syllables
 
 TEXTS = [
     "Der FC Bayern München verpflichtet Harry Kane für 100 Millionen Euro. Trainer Thomas Tuchel freut sich.",
@@ -73,3 +73,10 @@ def test_an_acronym_spelled_out_in_a_passage() -> None:
     assert not spelled_out("FDP", passage) and not spelled_out("SPW", passage)
     assert not spelled_out("SWP", "Die Stiftung\nWissenschaft und Politik")  # not across lines
     assert "SWP" not in build_inventory([passage]).acronyms  # never in the inventory
+
+
+def test_the_sound_must_have_as_many_vowel_groups() -> None:
+    names = build_inventory(["Der König von Preuß empfing Herrn Bähr."])
+    assert not names.known("Piräus")  # same Kölner code as "Preuß", one vowel group more
+    assert names.known("Baehr")
+    assert syllables("Meier") == syllables("Mayer") == 1 and syllables("Piräus") == 2
