@@ -57,7 +57,8 @@ def corpus_examples(articles: Sequence[Article], count: int = MAX_EXAMPLES) -> l
     """
     outlets = {w.casefold() for a in articles if a.source for w in re.findall(r"\w+", a.source)}
     counts = Counter(n for a in articles for n in _article_names(a) if n.casefold() not in outlets)
-    ranked = [n for n, c in counts.most_common() if c > 1] or [n for n, _ in counts.most_common()]
+    by_count = sorted(counts.items(), key=lambda item: (-item[1], item[0]))  # ties by name: the same in every process
+    ranked = [n for n, c in by_count if c > 1] or [n for n, _ in by_count]
     seen: set[str] = set()
     ranked = [n for n in ranked if not (_in(n, "en") in seen or seen.add(_in(n, "en")))]  # Germany = Deutschland
     return [TEMPLATES[i % 2].format(name=_in(name, ("en", "de")[i % 2])) for i, name in enumerate(ranked[:count])]
