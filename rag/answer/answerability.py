@@ -11,7 +11,7 @@ import numpy as np
 from rag.answer.base import AnswerConfig
 from rag.answer.evidence import ScoredSentence
 from rag.lang.countries import capitals_and_demonyms, find_countries, mentioned_countries
-from rag.lang.names import NameInventory, build_inventory, is_acronym, spelled_out
+from rag.lang.names import NameInventory, build_inventory, is_acronym, is_ordinary_english, spelled_out
 from rag.lang.nouns import common_nouns, is_compound_noun, is_nominalised_verb, noun_tables
 from rag.lang.text import fold
 from rag.retrieve.hybrid import Retrieval
@@ -118,7 +118,9 @@ class EntityChecker:
     capitalizes only names, so there "Cup" in "World Cup" stays a name. ``noun_tables`` (see
     ``rag.lang.nouns.noun_tables``) mark German nouns that are names too ("Mitte") and compounds of
     nouns the dictionary lacks ("Nordatlantikpakt"): in German questions their e5 neighbours count
-    whatever the spelling, since they are words of the language rather than names.
+    whatever the spelling, since they are words of the language rather than names; so do, in
+    English questions, capitalised ordinary English words ("New" of "New Year", "White" of "White
+    House", by the lemmatizer's English dictionary).
     ``terms`` are the corpus words with a vector (not acronyms).
     """
 
@@ -139,6 +141,10 @@ class EntityChecker:
         self.countries = countries
         self.common_nouns = common_nouns
         self.noun_forms, self.dictionary = noun_tables
+
+    def _ordinary(self, word: str, language: str) -> bool:
+        """A word of the question's language rather than a name: matched by meaning alone."""
+        return self.noun_like(word) if language == "de" else is_ordinary_english(word)
 
     def noun_like(self, word: str) -> bool:
         """A German noun that may also be a name ("Mitte"), a compound or an infinitive ("Einlenken") the dictionary lacks."""
@@ -187,7 +193,7 @@ class EntityChecker:
                 decided |= folded
         decided |= {fold(e) for e in entities if (e in self.noun_forms and _dated(e, question)) or satisfies(e, "date")}
         return missing + [e for e, v in entities.items() if fold(e) not in decided and e not in nouns
-                          and not self.known(e, v, strict=language != "de" or not self.noun_like(e))]
+                          and not self.known(e, v, strict=not self._ordinary(e, language))]
 
 
 @dataclass(frozen=True)

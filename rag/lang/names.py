@@ -158,3 +158,11 @@ def build_inventory(texts: Iterable[str]) -> NameInventory:
             by_sound[code].append(name)
     return NameInventory(frozenset(words), frozenset(acronyms), frozenset(names),
                          {code: tuple(found) for code, found in by_sound.items()})
+
+
+def is_ordinary_english(word: str) -> bool:
+    """An English word that is no name in itself ("New" of "New Year", "White" of "White House"): the lemmatizer knows it in lower case."""
+    import simplemma
+
+    lower = word.lower()
+    return len(lower) > 2 and simplemma.is_known(lower, lang="en") and simplemma.lemmatize(lower, lang="en") == lower

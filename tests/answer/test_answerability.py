@@ -295,3 +295,10 @@ def test_a_neighbour_on_the_same_stem_is_another_name():
     near = np.array([1.0, 0.0], dtype=np.float32)
     assert not checker.known("Olympiakos", near)  # "olimpia" + "kos": another club
     assert checker.known("Olimpias", near)  # an inflection
+
+
+def test_ordinary_english_words_match_by_meaning_in_english_questions():
+    checker = make(["Jahreswechsel", "Jahresende"], np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float32), min_cosine=0.9)
+    near = np.array([1.0, 0.0], dtype=np.float32)  # no margin, no spelling in common
+    assert checker.unknown({"New": near}, question="What happened on New Year's Eve?", language="en") == []
+    assert checker.unknown({"Kristersson": near}, question="What did Kristersson say?", language="en") == ["Kristersson"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.lang.names import NameInventory, build_inventory, is_acronym, sound, spelled_out, syllables
+from rag.lang.names import NameInventory, build_inventory, is_acronym, is_ordinary_english, sound, spelled_out, syllables
 
 TEXTS = [
     "Der FC Bayern München verpflichtet Harry Kane für 100 Millionen Euro. Trainer Thomas Tuchel freut sich.",
@@ -80,3 +80,8 @@ def test_the_sound_must_have_as_many_vowel_groups() -> None:
     assert not names.known("Piräus")  # same Kölner code as "Preuß", one vowel group more
     assert names.known("Baehr")
     assert syllables("Meier") == syllables("Mayer") == 1 and syllables("Piräus") == 2
+
+
+def test_ordinary_english_words_are_no_names() -> None:
+    assert is_ordinary_english("New") and is_ordinary_english("White") and is_ordinary_english("House")
+    assert not any(map(is_ordinary_english, ["Kristersson", "Aiwanger", "Merseyside", "Lisbon", "Hubert", "Ox"]))
