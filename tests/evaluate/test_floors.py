@@ -31,8 +31,8 @@ FUNDUS_GOLD = ROOT / "eval" / "gold_fundus.jsonl"
 # metric → (floor, "min" | "max"): "min" fails below the floor, "max" above it
 SEEDS_FLOORS = {"recall@5": (0.916, "min"), "key_fact_accuracy": (0.733, "min"),
                 "abstention_recall": (0.714, "min"), "false_abstention_rate": (0.017, "max")}
-FUNDUS_FLOORS = {"recall@5": (0.902, "min"), "key_fact_accuracy": (0.658, "min"),
-                 "abstention_recall": (0.176, "min"), "false_abstention_rate": (0.074, "max")}
+FUNDUS_FLOORS = {"recall@5": (0.902, "min"), "key_fact_accuracy": (0.646, "min"),
+                 "abstention_recall": (0.235, "min"), "false_abstention_rate": (0.086, "max")}
 
 
 def below(summary: dict[str, float], floors: dict[str, tuple[float, str]]) -> list[str]:
