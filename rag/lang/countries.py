@@ -140,16 +140,16 @@ def country_name(code: str, language: str) -> str:
 @lru_cache(maxsize=1)
 def capitals_and_demonyms() -> dict[str, frozenset[str]]:
     """Folded English capital names and demonyms → ISO codes ("washington" → US, "russian" → RU), from countryinfo."""
-    from countryinfo import all_countries
+    from countryinfo import CountryInfo
 
+    try:
+        records = CountryInfo.all()  # countryinfo 1.x: a class method
+    except TypeError:
+        records = CountryInfo().all()  # 0.1.x (Python 3.10): an instance method
     table: dict[str, set[str]] = {}
-    for country in all_countries():
-        try:
-            code = country.iso(2)
-            names = [(country.capital() or "").replace(" D.C.", ""), country.demonym() or ""]
-        except Exception:  # an entry without these fields
-            continue
-        for name in names:
-            if name and code:
-                table.setdefault(fold(name.strip()), set()).add(str(code))
+    for info in records.values():  # raw records: the same keys in both
+        code = str((info.get("ISO") or {}).get("alpha2") or "")
+        for name in (str(info.get("capital") or "").replace(" D.C.", ""), str(info.get("demonym") or "")):
+            if name.strip() and code:
+                table.setdefault(fold(name.strip()), set()).add(code)
     return {name: frozenset(codes) for name, codes in table.items()}
