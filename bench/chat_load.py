@@ -3,7 +3,7 @@
     python bench/chat_load.py                      # starts app.py on a free loopback port (temp index)
     python bench/chat_load.py --url http://127.0.0.1:7860/ --clients 20 --per-client 2
 
-Every answer is checked (e.g. "What did Germany offer?" must mention NATO-Gebiet, the World Cup question
+Every answer is checked (e.g. "What did Germany offer?" must mention NATO-Gebiet, the football cup question
 must abstain). Afterwards one more request checks that the app still serves. Exit code 1 if anything failed.
 Not a test: a script that prints figures.
 """
@@ -50,7 +50,7 @@ QUESTIONS: list[tuple[str, str, Callable[[dict[str, Any]], bool]]] = [
     ("Wer soll den Waffenstillstand überwachen?", "names the USA", mentions(r"\bUSA\b", r"US-")),
     ("What did Britain offer?", "mentions Britain", mentions(r"brit", r"großbritannien")),
     ("Was hat Großbritannien angeboten?", "mentions Britain", mentions(r"brit", r"großbritannien")),
-    ("Who won the 2026 World Cup?", "abstains", abstains),
+    ("Which team lifted the football cup in Lisbon?", "abstains", abstains),
     ("Wer hat die Fußball-WM 2026 gewonnen?", "abstains", abstains),
 ]
 

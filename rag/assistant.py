@@ -24,6 +24,7 @@ from rag.config import Settings, default_index_dir, default_seeds_dir, default_s
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
+from rag.lang.names import NameInventory, build_inventory
 from rag.lang.text import detect_language
 from rag.retrieve.filtering import make_filters, no_match
 from rag.models.e5_numpy import query_encoder
@@ -45,6 +46,7 @@ class _State:
     retriever: HybridRetriever
     scorer: SentenceScorer
     check: AnswerabilityCheck
+    names: NameInventory
 
 
 class Assistant:
@@ -90,8 +92,9 @@ class Assistant:
 
     def _derive(self, store: Store) -> _State:
         retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)
+        names = build_inventory(f"{a.title}\n{a.body}" for a in store.articles.values())
         return _State(store, retriever, SentenceScorer(store, config=self.answer_config),
-                      AnswerabilityCheck(store, config=self.answer_config))
+                      AnswerabilityCheck(store, config=self.answer_config, names=names), names)
 
     @classmethod
     def load(
@@ -142,11 +145,13 @@ class Assistant:
         state = self._state
         scorer, check = state.scorer, state.check
         if answering is not None:
-            scorer, check = scorer.with_config(answering), AnswerabilityCheck(state.store, config=answering)
+            scorer = scorer.with_config(answering)
+            check = AnswerabilityCheck(state.store, config=answering, names=state.names)
             if self._own_answerer:
                 other.answerer = ExtractiveAnswerer(config=answering)
             other.generator = other._generator()
-        other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check)
+        other._state = _State(state.store, state.retriever.with_config(other.retrieval_config), scorer, check,
+                              state.names)
         other._swap_lock = threading.Lock()
         return other
 
@@ -162,6 +167,11 @@ class Assistant:
         return [articles[k] for k in sorted(articles)]
 
     @property
+    def names(self) -> NameInventory:
+        """The names, acronyms and their variants used by the indexed articles (see ``rag.lang.names``)."""
+        return self._state.names
+
+    @property
     def manifest(self) -> dict:
         """The manifest of the store being served."""
         return dict(self._state.store.manifest)
@@ -170,7 +180,7 @@ class Assistant:
         """A follow-up ("And France?") rewritten against the earlier questions; other questions unchanged."""
         from rag.answer.condense import condense
 
-        return condense(clean_question(question), history, self.llm)
+        return condense(clean_question(question), history, self.llm, self.names)
 
     def warm_up(self) -> None:
         """Load the models now, so that the first question does not wait for them (no encoding)."""

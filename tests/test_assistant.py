@@ -133,7 +133,7 @@ def test_question_about_something_never_mentioned_abstains(assistant):
     "question, country",
     [
         ("What role does Japan play in the security guarantees?", "Japan"),
-        ("Wie reagierte Belarus auf die Pariser Beschlüsse?", "Belarus"),
+        ("Welche Hilfe hat Belarus zugesagt?", "Belarus"),
         ("What did Canada offer Ukraine?", "Canada"),
         ("Was hat Polen der Ukraine angeboten?", "Polen"),
         ("Welche Truppen schickt die Türkei?", "Türkei"),
@@ -176,7 +176,7 @@ def test_ordinary_german_nouns_the_articles_do_not_use_are_no_reason_to_refuse(a
 
 @pytest.mark.slow
 def test_an_english_name_made_of_a_german_noun_is_still_checked(assistant):
-    answer = assistant.ask("Who won the 2026 World Cup?", k=5)  # "Cup" is also a German noun
+    answer = assistant.ask("Which team lifted the Cup?", k=5)  # "Cup" is also a German noun
     assert answer.abstained, answer.text
     assert "Cup" in answer.reason
 

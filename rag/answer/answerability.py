@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,8 +10,9 @@ import numpy as np
 
 from rag.answer.base import AnswerConfig
 from rag.answer.evidence import ScoredSentence
-from rag.lang.countries import find_countries, mentioned_countries
-from rag.lang.nouns import common_nouns
+from rag.lang.countries import capitals_and_demonyms, find_countries, mentioned_countries
+from rag.lang.names import NameInventory, build_inventory, is_acronym, is_ordinary_english, spelled_out
+from rag.lang.nouns import common_nouns, is_compound_noun, is_nominalised_verb, noun_tables
 from rag.lang.text import fold
 from rag.retrieve.hybrid import Retrieval
 from rag.store.base import Store
@@ -63,7 +63,7 @@ _LEAD = re.compile(rf"^.*?\b{_WH}\b(?:\s*(?:,|and|und|or|oder)\s*{_WH}\b)*", re.
 def expected_type(question: str) -> str | None:
     """``"quantity"`` or ``"date"`` when the question asks for one, else None.
 
-    Only the leading question words decide: in "Which action did Macron mention when …?" the
+    Only the leading question words decide: in "Which action did the mayor mention when …?" the
     "when" joins two clauses and asks for no date.
     """
     lead = _LEAD.match(question)
@@ -84,52 +84,100 @@ def satisfies(sentence: str, expected: str | None) -> bool:
     return True
 
 
-def transliterate(word: str) -> str:
-    """A rough German/English transliteration key: Lawrow ~ Lavrov, Selenskyj ~ Zelensky."""
-    w = fold(word)
-    for a, b in (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("z", "s"), ("c", "k"), ("j", "i"), ("ie", "i")):
-        w = w.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", w)
+def _dated(word: str, question: str) -> bool:
+    """A noun that qualifies a month or year ("Mitte Dezember", "Ende 2025"): a date, not a name."""
+    return bool(re.search(rf"\b{re.escape(word)}\s+(?:{_MONTHS}|(?:19|20)\d\d)\b", question, re.IGNORECASE))
+
+
+def _other_word(a: str, b: str) -> bool:
+    """One word is the other plus three or more letters: another name on the same stem (Olympiakos, Olimpia)."""
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) >= 3 and long.startswith(short)
+
+
+_ADJECTIVE = re.compile(r"[a-z](?:ern|ian|ish|ese|ean|an|ic)$")  # English adjectives: Western, Russian, Nordic
 
 
 class EntityChecker:
-    """Knows the corpus vocabulary; tells which question entities it never mentions.
+    """Knows the corpus's names; tells which question entities it never mentions.
 
-    ``countries`` (ISO codes the corpus names, see ``rag.countries``) turns on the check by name
-    for countries, whose embeddings are too close to one another to tell them apart.
-    ``common_nouns`` (see ``rag.nouns``) are never unknown in a German question: a German noun the
+    ``names`` (see ``rag.lang.names``) decides by spelling, acronym, sound and typo. A name the
+    inventory lacks may still be a translation ("Moscow" of "Moskau"): it counts when one of the
+    corpus's names has an e5 cosine of at least ``min_cosine`` with it and either is its nearest
+    neighbour by a margin (cosine at least ``min_gap`` above the mean of the next nine: a rule
+    relative to the name's own score distribution; Moscow ~ Moskau 0.064, Munich ~ München 0.073,
+    Bavaria ~ Bayern 0.049, but Aiwanger ~ agieren 0.014, Amnesty ~ Emanzipation 0.026) or keeps at
+    least ``min_translation_ratio`` of its spelling (RapidFuzz ratio: Protestant ~ protestantisch),
+    since e5 puts any two club, city or person names close together (Leverkusen ~ Wolfsburg
+    0.888); never when one is the other plus three or more letters (Olympiakos ~ Olimpia 0.939:
+    another name on the same stem). Weekday and month names are never unknown names.
+    ``countries`` (ISO codes the corpus names, see ``rag.lang.countries``) turns on the check by
+    name for countries, whose embeddings are too close to one another to tell them apart.
+    ``common_nouns`` (see ``rag.lang.nouns``) are never unknown in a German question: a German noun the
     articles do not use ("Vorrang") is a choice of words, not a name they never mention. English
-    capitalizes only names, so there "Cup" in "World Cup" stays a name.
-    ``terms`` are the corpus words with a vector (not acronyms); ``vocabulary`` (default:
-    the terms) is every corpus word, which counts by spelling and transliteration.
+    capitalizes only names, so there "Cup" in "World Cup" stays a name. ``noun_tables`` (see
+    ``rag.lang.nouns.noun_tables``) mark German nouns that are names too ("Mitte") and compounds of
+    nouns the dictionary lacks ("Nordatlantikpakt"): in German questions their e5 neighbours count
+    whatever the spelling, since they are words of the language rather than names; so do, in
+    English questions, capitalised ordinary English words ("New" of "New Year", "White" of "White
+    House", by the lemmatizer's English dictionary).
+    ``terms`` are the corpus words with a vector (not acronyms).
     """
 
-    def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, min_cosine: float = 0.885,
-                 min_ratio: float = 0.85, countries: frozenset[str] | None = None,
-                 common_nouns: frozenset[str] = frozenset(), vocabulary: Sequence[str] | None = None) -> None:
-        if not 0 < min_cosine <= 1 or not 0 < min_ratio <= 1:
-            raise ValueError("min_cosine and min_ratio must be in (0, 1]")
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray, *, names: NameInventory, min_cosine: float = 0.885,
+                 min_translation_ratio: float = 0.6, min_gap: float = 0.03, countries: frozenset[str] | None = None,
+                 common_nouns: frozenset[str] = frozenset(),
+                 noun_tables: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> None:
+        if not 0 < min_cosine <= 1 or not 0 <= min_translation_ratio <= 1 or min_gap < 0:
+            raise ValueError("min_cosine must be in (0, 1], min_translation_ratio in [0, 1] and min_gap >= 0")
         # Only names and nouns count as neighbours; acronyms match by spelling alone (their
         # embeddings are noisy neighbours of any name).
-        names = [i for i, t in enumerate(terms) if t[:1].isupper() and not t.isupper()]
-        self.vectors = vectors[names] if len(vectors) else vectors
-        self.min_cosine, self.min_ratio = min_cosine, min_ratio
-        spelled = terms if vocabulary is None else vocabulary  # every corpus word counts by spelling
-        self._folded = {fold(t) for t in spelled}
-        self._keys = sorted({transliterate(t) for t in spelled})
+        rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not is_acronym(t)]
+        self.vectors = vectors[rows] if len(vectors) else vectors
+        self._neighbours = [fold(terms[i]) for i in rows]
+        self.min_cosine, self.min_translation_ratio, self.min_gap = min_cosine, min_translation_ratio, min_gap
+        self.names = names
+        self._lower = sorted(w for w in names.words if w not in names.names)
         self.countries = countries
         self.common_nouns = common_nouns
+        self.noun_forms, self.dictionary = noun_tables
 
-    def known(self, entity: str, vector: np.ndarray | None) -> bool:
-        """True if the corpus mentions the entity: same spelling, a transliteration, or a translation."""
-        if fold(entity) in self._folded:
+    def _ordinary(self, word: str, language: str) -> bool:
+        """A word of the question's language rather than a name: matched by meaning alone."""
+        return self.noun_like(word) if language == "de" else is_ordinary_english(word)
+
+    def noun_like(self, word: str) -> bool:
+        """A German noun that may also be a name ("Mitte"), a compound or an infinitive ("Einlenken") the dictionary lacks."""
+        return word in self.noun_forms or (word not in self.dictionary and (
+            is_compound_noun(word, self.noun_forms) or is_nominalised_verb(word)))
+
+    def known(self, entity: str, vector: np.ndarray | None, *, strict: bool = True) -> bool:
+        """True if the corpus mentions the entity: by name (spelling, acronym, sound, typo) or a translation.
+
+        Not ``strict``: any e5 neighbour counts, whatever its spelling (for German nouns, whose
+        neighbours are synonyms: "Nordatlantikpakt" ~ "Nato").
+        """
+        if self.names.known(entity):
             return True
-        key = transliterate(entity)
-        if difflib.get_close_matches(key, self._keys, n=1, cutoff=self.min_ratio):
-            return True
-        if vector is None or not len(self.vectors):
+        if self.countries is not None and capitals_and_demonyms().get(fold(entity), frozenset()) & self.countries:
+            return True  # "Washington" for the US government, "Russian" for Russia, when the corpus names the country
+        if _ADJECTIVE.search(entity) and any(w.startswith(fold(entity)[:max(4, len(entity) // 2)])
+                                             for w in self._lower):
+            return True  # an English adjective of a German one: "Western" ~ "westlichen"
+        if vector is None or not len(self.vectors) or is_acronym(entity):
             return False
-        return float(np.max(self.vectors @ vector)) >= self.min_cosine
+        from rapidfuzz import fuzz
+
+        scores = self.vectors @ vector
+        order = np.argsort(-scores)[:10]
+        close = [int(i) for i in order if scores[i] >= self.min_cosine]
+        if not close or not strict:
+            return bool(close)
+        gap = float(scores[order[0]] - scores[order[1:]].mean()) if len(order) > 1 else 1.0
+        folded = fold(entity)
+        return any(not _other_word(folded, self._neighbours[i]) and (
+            (i == order[0] and gap >= self.min_gap)
+            or fuzz.ratio(folded, self._neighbours[i]) >= 100 * self.min_translation_ratio) for i in close)
 
     def unknown(self, entities: Mapping[str, np.ndarray | None], *, question: str = "",
                 language: str = "en") -> list[str]:
@@ -140,11 +188,12 @@ class EntityChecker:
         if self.countries is not None:
             for mention in find_countries(question):
                 folded = {fold(w) for w in mention.text.split()}  # the name's words, as find_countries joined them
-                if not folded <= self._folded and not mention.codes & self.countries:
+                if not folded <= self.names.words and not mention.codes & self.countries:
                     missing.append(mention.text)
                 decided |= folded
-        return missing + [e for e, v in entities.items()
-                          if fold(e) not in decided and e not in nouns and not self.known(e, v)]
+        decided |= {fold(e) for e in entities if (e in self.noun_forms and _dated(e, question)) or satisfies(e, "date")}
+        return missing + [e for e, v in entities.items() if fold(e) not in decided and e not in nouns
+                          and not self.known(e, v, strict=not self._ordinary(e, language))]
 
 
 @dataclass(frozen=True)
@@ -158,12 +207,14 @@ class Verdict:
 class AnswerabilityCheck:
     """The step before any answerer: unknown names, a missing answer type, or no close sentence mean "not in the articles"."""
 
-    def __init__(self, store: Store, *, config: AnswerConfig | None = None) -> None:
+    def __init__(self, store: Store, *, config: AnswerConfig | None = None, names: NameInventory | None = None) -> None:
         self.config = config or AnswerConfig()
+        texts = [f"{a.title}\n{a.body}" for a in store.articles.values()]
         self.entities = EntityChecker(
-            store.terms, store.vectors("terms"), min_cosine=self.config.entity_cosine, vocabulary=store.vocabulary,
-            countries=mentioned_countries([f"{a.title}\n{a.body}" for a in store.articles.values()]),
-            common_nouns=common_nouns(),
+            store.terms, store.vectors("terms"), names=names or build_inventory(texts),
+            min_cosine=self.config.entity_cosine, min_translation_ratio=self.config.entity_translation_ratio,
+            min_gap=self.config.entity_gap,
+            countries=mentioned_countries(texts), common_nouns=common_nouns(), noun_tables=noun_tables(),
         )
 
     def check(self, retrieval: Retrieval, ranked: Sequence[ScoredSentence]) -> Verdict:
@@ -172,6 +223,8 @@ class AnswerabilityCheck:
         reason = ""
         if cfg.check_entities:
             unknown = self.entities.unknown(retrieval.entities, question=retrieval.question, language=retrieval.language)
+            passages = "\n".join(h.text for h in retrieval.hits)
+            unknown = [u for u in unknown if not (is_acronym(u) and spelled_out(u, passages))]
             if unknown:
                 reason = "the articles never mention " + ", ".join(unknown)
         usable = list(ranked)

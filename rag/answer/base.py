@@ -24,6 +24,8 @@ class AnswerConfig:
     typed_gap: float = 0.05  # how much worse the best "how many"/"when" sentence may be than the best one
     abstain_below: float = 0.82
     entity_cosine: float = 0.885
+    entity_translation_ratio: float = 0.6  # share of spelling a translated name keeps with its corpus form ...
+    entity_gap: float = 0.03  # ... unless its nearest e5 neighbour stands out this much above the next nine
     check_entities: bool = True
     check_answer_type: bool = True
     second_within: float = 0.05

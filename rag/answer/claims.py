@@ -15,9 +15,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.answer.answerability import transliterate
 from rag.lang.countries import find_countries
 from rag.lang.text import fold, words
+
+def transliterate(word: str) -> str:
+    """A rough German/English transliteration key: Tschechow ~ Chekhov, Wolodymyr ~ Volodymyr."""
+    w = fold(word)
+    for a, b in (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("z", "s"), ("c", "k"), ("j", "i"), ("ie", "i")):
+        w = w.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", w)
+
 
 _MARKERS = re.compile(r"\s*((?:\[\d+\]\s*)+)")
 _SENTENCE = re.compile(r"(?<=[.!?…])(?:\s*(?:\[\d+\]\s*)+)?\s+(?=[\"„“«A-ZÄÖÜ0-9])|(?<=\])\s+(?=[\"„“«A-ZÄÖÜ])")

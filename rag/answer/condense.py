@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from rag.answer.followup import is_followup, rewrite_followup
 from rag.errors import LLMError
@@ -38,9 +39,10 @@ def acceptable(rewrite: str, followup: str, previous: str) -> bool:
     return not before or len(before & _content(rewrite)) >= len(before) / 2
 
 
-def condense(question: str, history: Sequence[str], chat: ChatModel | None) -> str:
-    """The standalone form of a follow-up: the model's rewrite when it passes ``acceptable``, else the rule's."""
-    ruled = rewrite_followup(question, list(history))
+def condense(question: str, history: Sequence[str], chat: ChatModel | None, names: Any = None) -> str:
+    """The standalone form of a follow-up: the model's rewrite when it passes ``acceptable``, else the rule's
+    (which reads the corpus's ``names``, a ``NameInventory``, when given)."""
+    ruled = rewrite_followup(question, list(history), names=names)
     previous = next((" ".join(h.split()) for h in reversed(history) if h.strip() and not is_followup(h)), None)
     if chat is None or previous is None or not is_followup(question):
         return ruled

@@ -48,6 +48,8 @@ class ExtractiveAnswerer:
         if (nxt is None or nxt.row in heads or nxt.sentence.index != head.sentence.index + 1
                 or not nxt.sentence.lies_in(head.hit)):
             return None  # the quote must stay inside the passage it cites
+        if "\n" in head.hit.text[head.sentence.end - head.hit.start:nxt.sentence.start - head.hit.start]:
+            return None  # nor run on into the next paragraph, which is often another matter
         return nxt.sentence if nxt.score >= head.score - self.config.continue_within else None
 
     def _cover_parts(

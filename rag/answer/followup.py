@@ -1,71 +1,24 @@
-"""Resolve short follow-up questions ("And France?", "Und Großbritannien?") against the conversation."""
+"""Resolve short follow-up questions ("And France?", "Und Dortmund?") against the conversation.
+
+A follow-up that names something ("And X?", "Und X?", "What about X?", "Was ist mit X?") is the
+earlier question with its subject replaced by X. The subject is found from the earlier question's
+structure, with no list of known people or places: its names are runs of capitalised words after
+the first word (German nouns from Wiktionary are no names), acronyms and country names (ISO 3166,
+``rag.lang.countries``). Of these the one of X's kind (country, acronym, other name) is replaced,
+else the first one. With the corpus's name inventory (``rag.lang.names``) a name the articles use
+is preferred over one they don't. Follow-ups without a name ("And why?") are appended.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from rag.lang.text import detect_language
-
-
-@dataclass(frozen=True)
-class Entity:
-    """A country, organisation or person with its English and German surface forms."""
-
-    key: str
-    category: str  # "country" | "org" | "person"
-    en: str
-    de: str
-    en_aliases: tuple[str, ...] = ()
-    de_aliases: tuple[str, ...] = ()
-    en_adj: str = ""
-    de_adj: str = ""  # stem; German endings (-e, -en, -er, -es, -em) are kept from the previous question
-    en_people: str = ""
-    de_people: str = ""
-
-
-def _country(key: str, en: str, de: str, en_adj: str, de_adj: str, en_people: str, de_people: str,
-             en_aliases: tuple[str, ...] = (), de_aliases: tuple[str, ...] = ()) -> Entity:
-    return Entity(key, "country", en, de, en_aliases, de_aliases, en_adj, de_adj, en_people, de_people)
-
-
-def _person(key: str, en: str, de: str, *aliases: str) -> Entity:
-    return Entity(key, "person", en, de, aliases, aliases)
-
-
-ENTITIES: tuple[Entity, ...] = (
-    _country("DE", "Germany", "Deutschland", "German", "deutsch", "the Germans", "die Deutschen"),
-    _country("FR", "France", "Frankreich", "French", "französisch", "the French", "die Franzosen"),
-    _country("GB", "Britain", "Großbritannien", "British", "britisch", "the British", "die Briten",
-             ("Great Britain", "the United Kingdom", "United Kingdom", "the UK", "UK"),
-             ("Grossbritannien", "das Vereinigte Königreich", "Vereinigte Königreich", "Vereinigten Königreich")),
-    _country("US", "the US", "die USA", "American", "amerikanisch", "the Americans", "die Amerikaner",
-             ("the United States", "United States", "the USA", "USA", "US", "America"),
-             ("USA", "die Vereinigten Staaten", "Vereinigten Staaten", "Vereinigte Staaten", "Amerika")),
-    _country("UA", "Ukraine", "die Ukraine", "Ukrainian", "ukrainisch", "the Ukrainians", "die Ukrainer",
-             ("the Ukraine", "Kyiv", "Kiev"), ("Ukraine", "Kiew")),
-    _country("RU", "Russia", "Russland", "Russian", "russisch", "the Russians", "die Russen", ("Moscow",), ("Moskau",)),
-    _country("IT", "Italy", "Italien", "Italian", "italienisch", "the Italians", "die Italiener"),
-    _country("PL", "Poland", "Polen", "Polish", "polnisch", "the Poles", "die Polen"),
-    _country("CA", "Canada", "Kanada", "Canadian", "kanadisch", "the Canadians", "die Kanadier"),
-    _country("TR", "Turkey", "die Türkei", "Turkish", "türkisch", "the Turks", "die Türken", ("Türkiye",), ("Türkei",)),
-    _country("NL", "the Netherlands", "die Niederlande", "Dutch", "niederländisch", "the Dutch", "die Niederländer",
-             ("Netherlands", "Holland"), ("Niederlande",)),
-    Entity("EU", "org", "the EU", "die EU", ("EU", "the European Union", "European Union"),
-           ("EU", "die Europäische Union", "Europäische Union", "Europäischen Union")),
-    Entity("NATO", "org", "NATO", "die NATO", ("Nato",), ("NATO", "Nato")),
-    _person("MERZ", "Merz", "Merz", "Friedrich Merz"),
-    _person("MACRON", "Macron", "Macron", "Emmanuel Macron"),
-    _person("STARMER", "Starmer", "Starmer", "Keir Starmer"),
-    _person("SELENSKYJ", "Zelensky", "Selenskyj", "Zelenskyy", "Zelenskiy", "Selenskyj", "Selenskij",
-            "Volodymyr Zelensky", "Wolodymyr Selenskyj"),
-    _person("TRUMP", "Trump", "Trump", "Donald Trump"),
-    _person("WITKOFF", "Witkoff", "Witkoff", "Steve Witkoff"),
-    _person("KUSHNER", "Kushner", "Kushner", "Jared Kushner"),
-    _person("RUBIO", "Rubio", "Rubio", "Marco Rubio"),
-    _person("UMEROV", "Umerov", "Umjerow", "Rustem Umerov", "Umjerow", "Rustem Umjerow"),
-    _person("PUTIN", "Putin", "Putin", "Vladimir Putin", "Wladimir Putin"),
-)
+from rag.lang.countries import find_countries
+from rag.lang.names import NameInventory, is_acronym
+from rag.lang.nouns import common_nouns
+from rag.lang.text import detect_language, fold
+from rag.lang.tokens import STOPWORDS
 
 # Leading words that mark a follow-up; longest first so "and what about" wins over "and".
 _CONNECTORS = sorted(
@@ -84,13 +37,14 @@ _QUESTION_WORDS = {
 }
 _VERBS = {
     "is", "are", "was", "were", "be", "been", "did", "does", "do", "has", "have", "had", "will", "would",
-    "can", "could", "should", "shall", "may", "might", "must", "say", "said", "offer", "offered", "want", "wants",
+    "can", "could", "should", "shall", "may", "might", "must",
     "ist", "sind", "war", "waren", "hat", "haben", "hatte", "hatten", "wird", "werden", "wurde", "wurden",
-    "kann", "können", "soll", "sollen", "wollen", "sagt", "sagte", "bietet", "bot", "gibt",
+    "kann", "können", "soll", "sollen", "wollen",
 }
 _ARTICLES = {"the", "der", "die", "das", "den", "dem", "des"}
 _NOT_NAMES = {"thanks", "thank", "danke", "ok", "okay", "yes", "no", "ja", "nein", "hello", "hi", "hallo", "bye"}
 _MAX_FRAGMENT_WORDS = 5
+_CAPITALISED = re.compile(r"[A-ZÄÖÜ][\w.-]*(?:['’][\w]+)?")
 
 
 def _words(text: str) -> list[str]:
@@ -128,137 +82,114 @@ def is_followup(question: str) -> bool:
     return classify(question) != "standalone"
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A name in a question: where it stands and its kind ("country", "acronym" or "name")."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+
+
+def kind_of(name: str) -> str:
+    """'country', 'acronym' or 'name' for a name as written ("Frankreich", "CDU", "Dortmund")."""
+    if find_countries(name):
+        return "country"
+    bare = name.split()
+    return "acronym" if len(bare) == 1 and is_acronym(bare[0]) else "name"
+
+
+def find_names(question: str, *, sentence: bool = False) -> list[Mention]:
+    """The names of a question, in order: capitalised runs after the first word that are no common German nouns.
+
+    With ``sentence`` (an article's sentence, not a question) the first word counts too, unless it
+    is a function word ("Die", "The").
+    """
+    nouns = common_nouns()
+    found: list[Mention] = []
+    run: list[tuple[re.Match[str], str]] = []
+
+    def close() -> None:
+        if run:
+            start, end = run[0][0].start(), run[-1][0].start() + len(run[-1][1])
+            text = question[start:end]
+            found.append(Mention(start, end, text, kind_of(text)))
+            run.clear()
+
+    for i, match in enumerate(_CAPITALISED.finditer(question)):
+        word = re.sub(r"['’]s?$", "", match.group()).rstrip(".")
+        first = match.start() == 0 or not question[:match.start()].strip(" \"'„“«»(")
+        first = first and not (sentence and fold(word) not in STOPWORDS)
+        country = bool(find_countries(word))
+        if first or (word in nouns and not country) or word.lower() in _QUESTION_WORDS:
+            close()
+            continue
+        if run and question[run[-1][0].end():match.start()].strip():
+            close()
+        run.append((match, word))
+        if match.group() != word or country:  # a possessive or a country ends the run
+            close()
+    close()
+    return [m for m in found if m.text]
+
+
 def _strip_article(name: str) -> str:
     head, _, rest = name.partition(" ")
     return rest if rest and head.lower() in _ARTICLES else name
 
 
-def _alias_table() -> list[tuple[str, Entity, str, str]]:
-    """(surface form, entity, language, kind) rows, longest surface form first."""
-    rows: list[tuple[str, Entity, str, str]] = []
-    for e in ENTITIES:
-        rows += [(f, e, "en", "noun") for f in (e.en, *e.en_aliases)]
-        rows += [(f, e, "de", "noun") for f in (e.de, *e.de_aliases)]
-        rows += [(f, e, lang, kind) for f, lang, kind in (
-            (e.en_people, "en", "people"), (e.de_people, "de", "people"),
-            (_strip_article(e.en_people), "en", "people"), (_strip_article(e.de_people), "de", "people"),
-            (e.en_adj, "en", "adj"), (e.de_adj, "de", "adj"),
-        ) if f]
-    return sorted(rows, key=lambda row: len(row[0]), reverse=True)
+def _subject(mentions: list[Mention], new: str, names: NameInventory | None) -> Mention:
+    """The mention that ``new`` replaces: of the same kind if possible, in the articles if possible, first."""
+    kind = kind_of(new)
+    same = [m for m in mentions if m.kind == kind] or mentions
+    if names is not None:
+        same = [m for m in same if names.known(m.text)] or same
+    return same[0]
 
 
-def _pattern(surface: str, kind: str) -> re.Pattern[str]:
-    """Whole-word pattern; German adjective stems also match their inflected forms."""
-    body = re.escape(surface)
-    if kind == "adj" and surface[:1].islower():
-        return re.compile(rf"(?<!\w){body}(?:e|en|er|es|em)?(?!\w)", re.IGNORECASE)
-    bare_people = kind == "people" and " " not in surface  # "Deutschen" (people) vs "deutschen" (adjective)
-    flags = 0 if bare_people or (surface.isupper() and len(surface) <= 4) else re.IGNORECASE
-    return re.compile(rf"(?<!\w){body}(?!\w)", flags)
-
-
-_ALIASES = [(surface, entity, lang, kind, _pattern(surface, kind)) for surface, entity, lang, kind in _alias_table()]
-
-
-@dataclass(frozen=True)
-class Mention:
-    """Where a known entity is named in a text, and in which language and form."""
-
-    entity: Entity
-    language: str
-    kind: str  # "noun" | "adj" | "people"
-    start: int
-    end: int
-    text: str
-
-
-def find_mentions(text: str) -> list[Mention]:
-    """Non-overlapping mentions of known countries, organisations and people, in text order."""
-    found: list[Mention] = []
-    for _, entity, lang, kind, pattern in _ALIASES:  # longest surface forms first
-        for m in pattern.finditer(text):
-            if not any(m.start() < f.end and f.start < m.end() for f in found):
-                found.append(Mention(entity, lang, kind, m.start(), m.end(), m.group()))
-    return sorted(found, key=lambda f: f.start)
-
-
-def lookup(fragment: str) -> Entity | None:
-    """The known entity a follow-up fragment names ("France", "the British", "die USA"), if any."""
-    text = " ".join(fragment.split())
-    for _, entity, _, _, pattern in _ALIASES:
-        if pattern.fullmatch(text):
-            return entity
-    bare = " ".join(w for w in text.split() if w.lower() not in _ARTICLES)
-    return lookup(bare) if bare and bare != text else None
-
-
-def _form(entity: Entity, old: Mention) -> str:
-    """The surface form of ``entity`` that fits where ``old`` stood (language, noun/adjective/people)."""
-    de = old.language == "de"
-    if old.kind == "adj" and (entity.de_adj if de else entity.en_adj):
-        if not de:
-            return entity.en_adj
-        new = entity.de_adj + old.text[len(old.entity.de_adj):]
-        return new[:1].upper() + new[1:] if old.text[:1].isupper() else new
-    if old.kind == "people" and entity.en_people:
-        new = entity.de_people if de else entity.en_people
-    else:
-        new = entity.de if de else entity.en
-    head, _, rest = new.partition(" ")
-    if rest and head.lower() in _ARTICLES and old.text.split(" ", 1)[0].lower() not in _ARTICLES:
-        return new if head == "the" else rest  # "Germany" → "the US"; "Deutschland" → "USA"
-    return new
-
-
-def _replace_entity(previous: str, fragment: str, *, gloss: bool) -> str | None:
-    """``previous`` with its main entity replaced by ``fragment``; None if no entity is found."""
-    mentions = find_mentions(previous)
-    if not mentions:
-        return _replace_capitalized(previous, fragment)
-    new = lookup(fragment)
-    same = [m for m in mentions if new is not None and m.entity.category == new.category]
-    old = (same or mentions)[0]
-    if new is not None and old.entity.key == new.key:
+def _replace_name(previous: str, fragment: str, names: NameInventory | None) -> str | None:
+    """``previous`` with its subject replaced by ``fragment``; None if it has no name or already names it."""
+    mentions = find_names(previous)
+    new = fragment.strip()
+    if not mentions or not new:
         return None
-    replacement = _form(new, old) if new is not None else fragment
+    old = _subject(mentions, _strip_article(new), names)
+    if old.text.casefold() == _strip_article(new).casefold():
+        return None
     before = previous[: old.start]
-    if before.lower().endswith(("the ", "die ", "der ")) and replacement.lower().startswith(("the ", "die ")):
-        replacement = replacement.split(" ", 1)[1]
-    if gloss and new is not None and old.language == "en" and old.kind != "adj":
-        german = _strip_article(new.de)
-        if german.lower() not in replacement.lower():
-            replacement += f" ({german})"
-    end = old.end
-    glossed = re.match(r"\s*\(([^()]*)\)", previous[end:])  # drop an earlier gloss: "France (Frankreich)"
-    if glossed and lookup(glossed.group(1)) == old.entity:
-        end += glossed.end()
-    return before + replacement + previous[end:]
+    if before.split()[-1:] and before.split()[-1].lower() in _ARTICLES:
+        new = _strip_article(new)  # "did the CDU get" + "the Greens" → "did the Greens get"
+    return before + new + previous[old.end:]
 
 
+def _gloss(rewritten: str, fragment: str) -> str:
+    """An English rewrite names a country in German too, for the keyword retriever over German text."""
+    from rag.lang.countries import country_name
 
-def _replace_capitalized(previous: str, fragment: str) -> str | None:
-    """For unknown names: replace the only capitalized name (not the first word) of an English question."""
-    if detect_language(previous) != "en":
-        return None
-    spans = [m for m in re.finditer(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*", previous) if m.start() > 0]
-    if len(spans) != 1:
-        return None
-    return previous[: spans[0].start()] + fragment + previous[spans[0].end():]
+    mentions = find_countries(fragment)
+    if detect_language(rewritten) != "en" or len(mentions) != 1 or len(mentions[0].codes) != 1:
+        return rewritten
+    german = country_name(next(iter(mentions[0].codes)), "de")
+    if not german or german.casefold() in rewritten.casefold():
+        return rewritten
+    name = mentions[0].text
+    at = rewritten.find(name)
+    return rewritten if at < 0 else f"{rewritten[:at + len(name)]} ({german}){rewritten[at + len(name):]}"
 
 
-def rewrite_followup(question: str, history: list[str], *, gloss: bool = True) -> str:
+def rewrite_followup(question: str, history: list[str], *, gloss: bool = True,
+                     names: NameInventory | None = None) -> str:
     """Rewrite a short follow-up into a standalone question using the earlier questions (oldest first).
 
-    "And France?" after "What did Germany offer?" becomes "What did France offer?"; "Und Großbritannien?"
-    after "Was hat Deutschland angeboten?" becomes "Was hat Großbritannien angeboten?". A known country
-    or person is put in the earlier question's language ("And France?" after a German question →
-    "Frankreich"). Other follow-ups ("And why?", unknown names in German questions) are appended to the
-    earlier question. Standalone questions come back unchanged (whitespace-normalized).
+    "And Dortmund?" after "How much did Bayern pay for Kane?" becomes "How much did Dortmund pay
+    for Kane?"; "Und die Grünen?" after "Wie viele Stimmen bekam die CDU?" becomes "Wie viele Stimmen
+    bekam die Grünen?". ``names`` (the corpus's inventory) helps pick the subject. Follow-ups
+    without a name ("And why?") are appended to the earlier question; standalone questions come
+    back unchanged (whitespace-normalized).
 
-    With ``gloss`` (the default) an English rewrite also names the entity in German, because the
-    articles are German and the keyword retriever only matches German words: "And France?" →
-    "What did France (Frankreich) offer?", which retrieves France's offer where the plain English
-    question does not.
+    With ``gloss`` (the default) an English rewrite also names a country in German ("What did
+    France (Frankreich) offer?"), because the keyword retriever only matches German words.
     """
     text = " ".join(question.split())
     previous = next((" ".join(h.split()) for h in reversed(history) if h.strip() and not is_followup(h)), None)
@@ -266,7 +197,9 @@ def rewrite_followup(question: str, history: list[str], *, gloss: bool = True) -
     if previous is None or kind == "standalone":
         return text
     if kind == "entity":
-        rewritten = _replace_entity(previous, _split_connector(_core(text))[1], gloss=gloss)
+        fragment = _split_connector(_core(text))[1]
+        previous = re.sub(r"\s*\([^()]*\)", "", previous)  # an earlier gloss: "France (Frankreich)"
+        rewritten = _replace_name(previous, fragment, names)
         if rewritten is not None:
-            return rewritten
+            return _gloss(rewritten, fragment) if gloss else rewritten
     return f"{previous} {text}"

@@ -118,3 +118,38 @@ def find_countries(text: str) -> list[CountryMention]:
 def mentioned_countries(texts: list[str]) -> frozenset[str]:
     """Every ISO code named anywhere in the texts."""
     return frozenset(code for text in texts for mention in find_countries(text) for code in mention.codes)
+
+
+@lru_cache(maxsize=4)
+def _names_by_code(language: str) -> dict[str, str]:
+    import pycountry
+
+    german = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+    found: dict[str, str] = {}
+    for country in pycountry.countries:
+        name = getattr(country, "common_name", None) or country.name
+        found[country.alpha_2] = _names(german.gettext(name) if language == "de" else name)[-1]
+    return found
+
+
+def country_name(code: str, language: str) -> str:
+    """The short ISO 3166 name of a country in English ("en") or German ("de"); "" for an unknown code."""
+    return _names_by_code("de" if language == "de" else "en").get(code, "")
+
+
+@lru_cache(maxsize=1)
+def capitals_and_demonyms() -> dict[str, frozenset[str]]:
+    """Folded English capital names and demonyms → ISO codes ("washington" → US, "russian" → RU), from countryinfo."""
+    from countryinfo import CountryInfo
+
+    try:
+        records = CountryInfo.all()  # countryinfo 1.x: a class method
+    except TypeError:
+        records = CountryInfo().all()  # 0.1.x (Python 3.10): an instance method
+    table: dict[str, set[str]] = {}
+    for info in records.values():  # raw records: the same keys in both
+        code = str((info.get("ISO") or {}).get("alpha2") or "")
+        for name in (str(info.get("capital") or "").replace(" D.C.", ""), str(info.get("demonym") or "")):
+            if name.strip() and code:
+                table.setdefault(fold(name.strip()), set()).add(code)
+    return {name: frozenset(codes) for name, codes in table.items()}

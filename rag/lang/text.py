@@ -69,7 +69,7 @@ def fold(word: str) -> str:
     w = _VARIANT_WORDS.get(w, w)
     w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
     w = w.replace("y", "i")
-    w = re.sub(r"ij\b", "i", w)  # Selenskyj / Selenskij → selenski
+    w = re.sub(r"ij\b", "i", w)  # Slavic surnames: -skyj / -skij → -ski
     return w
 
 
@@ -95,7 +95,7 @@ def detect_language(text: str) -> str:
     """Guess ``"de"`` or ``"en"`` from function words and umlauts; English wins ties.
 
     "was" and "an" are words in both languages; they count as German, so that short German
-    questions ("Was sagte Merz?") are recognised, while English questions carry other markers.
+    questions ("Was sagte Müller?") are recognised, while English questions carry other markers.
     """
     tokens = [t.lower() for t in words(text)]
     de = sum(t in _DE_MARKERS for t in tokens) + 2 * len(re.findall(r"[äöüßÄÖÜ]", text))
@@ -107,23 +107,10 @@ _TERM = re.compile(r"\b[A-ZÄÖÜ][\w]*(?:-[\wÄÖÜäöü]+)*")
 
 
 def terms(text: str) -> set[str]:
-    """The vocabulary: words of 3+ letters, capitalized ones (names, nouns) with their hyphen parts, acronyms."""
+    """The vocabulary: words of 3+ letters, capitalized ones (names, nouns) with their hyphen parts, acronyms as written."""
     found: set[str] = {w for w in _WORD.findall(text) if len(w) > 2 and w.isalpha()}
     for match in _TERM.finditer(text):
         word = match.group().strip("-")
         found.add(word)
         found.update(part for part in word.split("-") if len(part) > 1 and part[0].isupper())
-    found.update(_acronyms(text))
     return {t for t in found if len(t) > 1}
-
-
-_NAME_RUN = re.compile(r"\b[A-ZÄÖÜ]\w+(?:\s+(?:(?:und|für|der|des|of|and|for|the)\s+)?[A-ZÄÖÜ]\w+)+")
-
-
-def _acronyms(text: str) -> set[str]:
-    """Initials of multi-word names and their sub-runs: "Stiftung Wissenschaft und Politik" → "SWP"."""
-    found: set[str] = set()
-    for match in _NAME_RUN.finditer(text):
-        initials = "".join(w[0] for w in match.group().split() if w[0].isupper())
-        found.update(initials[i:j] for i in range(len(initials)) for j in range(i + 2, len(initials) + 1))
-    return found

@@ -38,7 +38,7 @@ PROBES: tuple[str, ...] = (
     "Die Bundesregierung hat zusätzliche Hilfen für die Ukraine angekündigt.",
     "Über 150.000 Menschen demonstrierten am Samstag in München gegen Rechtsextremismus.",
     "„Das ist ein Skandal“, sagte die Bürgermeisterin – und kündigte Konsequenzen an.",
-    "What did Germany offer?",
+    "What did the city council decide about the new bridge?",
     "The European Central Bank raised interest rates by 0.25 percentage points.",
     "Straßenbahn, Größe, Maßnahmen: ÄÖÜ äöü ß",
     "Wie hoch ist die Inflationsrate im Euroraum?",

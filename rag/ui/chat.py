@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from rag.types import Article
+from rag.ui.examples import examples as example_questions
 from rag.ui.quiet import configure_output
 from rag.ui.steps import (  # noqa: F401 - respond, respond_stream, filter_kwargs: the chat's steps, re-exported
     DEFAULT_K,
@@ -31,14 +32,6 @@ from rag.ui.steps import (  # noqa: F401 - respond, respond_stream, filter_kwarg
 from rag.ui.views import CORPUS_HEADERS, CSS, corpus_rows
 
 log = logging.getLogger("rag.app")
-EXAMPLES = [
-    "What did Germany offer?",
-    "Was hat Deutschland angeboten?",
-    "Who will lead the ceasefire monitoring?",
-    "Wer soll den Waffenstillstand überwachen?",
-    "What did Britain offer?",
-    "Welche Rolle spielen die USA?",
-]
 MAX_SLIDER_K = 10
 CONCURRENCY = 2  # two CPU cores: two questions in flight, the rest wait in Gradio's queue
 QUEUE_SIZE = 64  # at ~1 s per question, 64 waiting is ~30 s; beyond that a client gets "Queue is full"
@@ -105,7 +98,8 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
                                     scale=1, elem_id="rag-since")
                 until = gr.DateTime(include_time=False, type="string", label="To", info="YYYY-MM-DD, inclusive",
                                     scale=1, elem_id="rag-until")
-        examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Examples", elem_id="rag-examples")
+        examples = gr.Dataset(components=[box], samples=[[q] for q in example_questions(articles)], label="Examples",
+                              elem_id="rag-examples")
         with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
             k = gr.Slider(1, MAX_SLIDER_K, value=DEFAULT_K, step=1, label="Number of sources (k)",
                           info="How many passages are retrieved and may be cited.")
@@ -117,12 +111,13 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
 
         private: dict[str, Any] = {"api_visibility": "private"}
 
-        def current() -> tuple[str, list[list[str | int]], Any]:
-            """Header, corpus table and outlet choices of the index served now (it may have been reloaded)."""
+        def current() -> tuple[str, list[list[str | int]], Any, Any]:
+            """Header, corpus table, outlet choices and examples of the index served now (it may have been reloaded)."""
             served = assistant.articles
-            return header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served))
+            return (header_html(served), corpus_rows(served), gr.Dropdown(choices=outlets_of(served)),
+                    gr.Dataset(samples=[[q] for q in example_questions(served)]))
 
-        demo.load(current, None, [header, corpus, outlet], queue=False, **private)
+        demo.load(current, None, [header, corpus, outlet, examples], queue=False, **private)
         inputs = [pending, chatbot, history, k, mode, since, until, outlet]
         for event in (box.submit, send.click):
             event(accept, [box, chatbot], [box, chatbot, pending], queue=False, **private).then(

@@ -86,7 +86,8 @@ def respond_stream(
     try:
         typed = clean_question(pending)  # a too-long question is refused before any other work
         standalone = getattr(assistant, "standalone", None)
-        question = standalone(typed, history) if standalone else rewrite_followup(typed, history)
+        question = (standalone(typed, history) if standalone
+                    else rewrite_followup(typed, history, names=getattr(assistant, "names", None)))
         shown = question if question != typed else None
         filters = filter_kwargs(since, until, sources)
         stream = getattr(assistant, "ask_stream", None)

@@ -328,3 +328,11 @@ def test_short_german_questions_are_framed_in_german(seeds_store, question):
     r = HybridRetriever(seeds_store, FakeEmbedder(), config=FAST).retrieve(question, k=5)
     answer = answerer(seeds_store, abstain_below=0.0, check_entities=False).answer(r)
     assert answer.language == "de" and answer.text.startswith("Laut ")
+
+
+def test_successor_is_never_taken_from_the_next_paragraph(hand):
+    last = "Das Angebot gilt erst nach einem Waffenstillstand."
+    whole = hit(ARTICLE_A)  # one passage over both paragraphs
+    answer = answerer(hand, abstain_below=0.0, continue_within=1.0, max_sentences=1).answer(retrieval(last, (whole,)))
+    assert answer.citations[0].quote == last  # not "… Die Gespräche in Paris dauerten bis in die Nacht."
+    check_citations(answer, hand.articles)

@@ -20,6 +20,7 @@ from conftest import running_app
 ROOT = Path(__file__).resolve().parents[2]
 import rag.ui.chat as app
 import rag.ui.steps as steps
+from rag.ui.examples import examples as example_questions
 from rag.config import MAX_K, MAX_QUESTION_CHARS
 from rag.types import Answer, Article
 from rag.ui.watch import manifest_stamp
@@ -94,9 +95,10 @@ def test_a_page_load_shows_the_index_served_now() -> None:
     demo = app.build_app(stub)
     (load,) = [f for f in demo.fns.values() if any(event == "load" for _, event in f.targets)]
     stub.articles = [_article(0), _article(1), Article("002_b", "Titel 2", "Text.", date="2026-01-09", source="APA")]
-    header, rows, outlets = load.fn()  # what the page shows after a reload
+    header, rows, outlets, examples = load.fn()  # what the page shows after a reload
     assert "about 3 news articles from 2 outlets, 2026-01-06 to 2026-01-09" in header and len(rows) == 3
     assert [choice[0] for choice in outlets.choices] == ["APA", "dpa"]  # the outlet picker follows the index
+    assert examples.samples == [[q] for q in example_questions(stub.articles)]  # so do the examples
 
 
 # --- the real app in a subprocess -------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_answer_message_has_lines_badges_and_numbered_sources_in_order() -> None
 
 
 def test_abstention_looks_different_and_hides_closest_passages() -> None:
-    answer = Answer(question="Who won the 2026 World Cup?", language="en", abstained=True,
+    answer = Answer(question="Which team lifted the football cup in Lisbon?", language="en", abstained=True,
                     text="The articles don't say anything about that.", hits=(hit(1), hit(2)))
     html = render_answer(answer)
     assert 'class="rag-abstain"' in html and "rag-answer" not in html
