@@ -76,3 +76,9 @@ def ranked(scores: np.ndarray, rows: np.ndarray, k: int) -> list[Scored]:
     """The ``k`` best (row, score) pairs, best first, ties by row (for numpy-scored backends and tests)."""
     order = np.lexsort((rows, -scores))[:k]
     return [(int(rows[i]), float(scores[i])) for i in order]
+
+
+def admitted_rows(owners: Sequence[str], articles: Mapping[str, Article], filters: Filters) -> np.ndarray:
+    """The rows (positions in ``owners``, each row's article id) whose article passes the filters."""
+    admitted = {a for a, article in articles.items() if filters.admits(article)}
+    return np.flatnonzero([owner in admitted for owner in owners]).astype(np.int64)

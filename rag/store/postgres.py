@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import IndexMissingError, StaleIndexError
-from rag.store.base import TABLE_ROWS, Scored, ranked
+from rag.store.base import TABLE_ROWS, Scored, admitted_rows, ranked
 from rag.store.bm25 import LexicalIndex
 from rag.store.manifest import manifest_mismatch
 from rag.store.pgschema import make_pool, redact
@@ -113,9 +113,7 @@ class PostgresStore:
 
     def rows_of(self, table: str, filters: Filters) -> np.ndarray:
         """The rows of a chunk or sentence table whose article passes the filters."""
-        owners = self._article_of[TABLE_ROWS[table]]
-        admitted = {a for a, article in self.articles.items() if filters.admits(article)}
-        return np.flatnonzero([owner in admitted for owner in owners]).astype(np.int64)
+        return admitted_rows(self._article_of[TABLE_ROWS[table]], self.articles, filters)
 
     def search(self, vector: np.ndarray, k: int, *, table: str = "chunks", filters: Filters | None = None,
                among: Sequence[int] | None = None) -> list[Scored]:

@@ -22,7 +22,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import CorruptIndexError, StaleIndexError
-from rag.store.base import TABLE_ROWS, IndexContent, Scored
+from rag.store.base import TABLE_ROWS, IndexContent, Scored, admitted_rows
 from rag.store.bm25 import LexicalIndex
 from rag.store.manifest import FIX, MANIFEST, fsync, manifest_mismatch, read_manifest, sha256
 from rag.types import Article, Chunk, Filters, Sentence
@@ -130,9 +130,7 @@ class FaissStore:
 
     def rows_of(self, table: str, filters: Filters) -> np.ndarray:
         """The rows of a chunk or sentence table whose article passes the filters."""
-        owners = self._article_of[TABLE_ROWS[table]]
-        admitted = {a for a, article in self.articles.items() if filters.admits(article)}
-        return np.flatnonzero([owner in admitted for owner in owners]).astype(np.int64)
+        return admitted_rows(self._article_of[TABLE_ROWS[table]], self.articles, filters)
 
     def search(self, vector: np.ndarray, k: int, *, table: str = "chunks", filters: Filters | None = None,
                among: Sequence[int] | None = None) -> list[Scored]:
