@@ -43,12 +43,12 @@ class OpenAIChat:
 
     def _get(self) -> Any:
         if self._client is None:
-            import httpx
             import openai
 
+            # the client's own Timeout type: openai 1-2 build it on httpx, 3.x on httpx2, which rejects httpx's
             self._client = openai.OpenAI(
                 base_url=self.base_url, api_key=self._key or "not-needed", max_retries=0,
-                timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+                timeout=openai.Timeout(self.timeout, connect=self.connect_timeout),
             )
         return self._client
 
@@ -56,6 +56,7 @@ class OpenAIChat:
         """The reply's text pieces as they arrive."""
         import openai
 
+        received = False
         try:
             chunks = self._get().chat.completions.create(
                 model=self.name, messages=list(messages), stream=True, max_tokens=max_tokens,
@@ -63,13 +64,43 @@ class OpenAIChat:
             )
             for chunk in chunks:
                 if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    received = True
                     yield chunk.choices[0].delta.content
         except openai.APITimeoutError as exc:
             raise LLMError(f"the language model at {self.base_url} did not answer within {self.timeout:.0f} s; "
                            "try again, or set RAG_LLM=off to answer by quoting") from exc
         except openai.APIConnectionError as exc:
+            if received:
+                raise LLMError(f"the connection to the language model at {self.base_url} broke mid-reply "
+                               f"({describe(exc.__cause__ or exc)}); try again") from exc
             raise LLMError(f"cannot reach the language model at {self.base_url}; start it, check RAG_LLM, "
                            "or set RAG_LLM=off to answer by quoting") from exc
         except openai.APIStatusError as exc:
             raise LLMError(f"the language model at {self.base_url} refused the request (HTTP {exc.status_code}); "
                            f"check RAG_LLM_MODEL and {API_KEY_ENV}") from exc
+        except Exception as exc:  # noqa: BLE001 - a reply cut off or garbled mid-stream surfaces as another library's error
+            raise LLMError(f"the language model at {self.base_url} failed while answering ({describe(exc)}); "
+                           "try again, or set RAG_LLM=off to answer by quoting") from exc
+
+
+class UnavailableChat:
+    """A chat model that could not be started: every request fails with the reason, so answers quote instead."""
+
+    unavailable = True
+
+    def __init__(self, reason: str, name: str = "unavailable") -> None:
+        self.reason, self.name = reason, name
+
+    def __repr__(self) -> str:
+        return f"UnavailableChat({self.reason!r})"
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        """Fails at once with the reason the model could not be started."""
+        raise LLMError(self.reason)
+
+
+def describe(exc: BaseException, limit: int = 160) -> str:
+    """An exception as ``Type: first line of its message``, shortened: a cause fit for a note."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
