@@ -74,3 +74,12 @@ def model_cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "nachrichten-rag" / "models"
+
+
+def log_file() -> Path:
+    """Where commands log warnings with their tracebacks: ``$RAG_LOG_FILE`` or ``~/.local/state/nachrichten-rag/rag.log``."""
+    env = os.environ.get("RAG_LOG_FILE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "nachrichten-rag" / "rag.log"

@@ -6,12 +6,12 @@ earlier question; otherwise the rule-based rewrite (``followup.rewrite_followup`
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from rag.answer.followup import is_followup, rewrite_followup
-from rag.errors import LLMError
 from rag.lang.text import fold, words
 from rag.lang.tokens import STOPWORDS
 from rag.models.chat import ChatModel
@@ -22,6 +22,7 @@ _PROMPT = (
     "Earlier question: {previous}\nFollow-up: {followup}\nStandalone question:"
 )
 MAX_TOKENS = 48
+log = logging.getLogger(__name__)
 
 
 def _content(text: str) -> set[str]:
@@ -49,7 +50,9 @@ def condense(question: str, history: Sequence[str], chat: ChatModel | None, name
     try:
         reply = "".join(chat.stream([{"role": "user", "content": _PROMPT.format(previous=previous, followup=question)}],
                                     max_tokens=MAX_TOKENS))
-    except LLMError:
+    except Exception:  # noqa: BLE001 - any failure of the model leaves the rule's rewrite, logged once
+        log.warning("the language model could not rewrite the follow-up %r; using the rule's rewrite", question[:200],
+                    exc_info=True)
         return ruled
     rewrite = " ".join(re.sub(r"^(standalone question|question)\s*:\s*", "", reply.strip(), flags=re.I).split())
     rewrite = rewrite.strip("\"'„“”")

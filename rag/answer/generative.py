@@ -9,6 +9,7 @@ model cannot be reached, the extractive answer is shown with a short note.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -22,10 +23,11 @@ from rag.answer.evidence import ScoredSentence
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.errors import LLMError
 from rag.models.base import QueryEncoder
-from rag.models.chat import ChatModel, Message
+from rag.models.chat import ChatModel, Message, describe
 from rag.retrieve.hybrid import Retrieval
 from rag.types import Answer, Citation
 
+log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 _SYSTEM = (
     "You answer questions about news articles. Use only the numbered sources. Answer in {language}, in one or "
@@ -101,30 +103,38 @@ class GenerativeAnswerer:
         return final
 
     def stream(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence]) -> Iterator[str | Answer]:
-        """Checked sentences as the model completes them, then the final ``Answer``."""
+        """Checked sentences as the model completes them, then the final ``Answer``.
+
+        Whatever fails on the way (client, server, stream, parsing, checking) ends in the quoted
+        answer with a note naming the cause, logged once with its traceback; never in an error.
+        """
         quoted = self.extractive.answer(retrieval, candidates)
+        try:
+            yield from self._write(retrieval, candidates, quoted)
+        except Exception as exc:  # noqa: BLE001 - the quotes are a complete answer whatever the writer did
+            why = str(exc).split(";")[0] if isinstance(exc, LLMError) else describe(exc)
+            log.warning("the language model's answer failed, quoting instead: %s", why, exc_info=True)
+            yield replace(quoted, note=note(retrieval.language, "unreachable", why=why))
+
+    def _write(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence], quoted: Answer) -> Iterator[str | Answer]:
+        """The model's sentences, each checked, then the final ``Answer`` (exceptions propagate)."""
         sources = _group_heads(quoted)
         lang = retrieval.language
         numbering = _Numbering(quoted)
         shown: list[str] = []
         dropped: list[str] = []
         buffer = ""
-        try:
-            pieces = self.chat.stream(build_messages(retrieval.question, lang, sources), max_tokens=self.max_tokens)
-            for piece in pieces:
-                buffer += piece
-                claims = split_claims(buffer)
-                for claim in claims[:-1]:  # the last one may still grow
-                    verdict = self._check(claim, retrieval, quoted, candidates)
-                    if verdict:
-                        dropped.append(f"{claim.text} ({verdict})")
-                    else:
-                        shown.append(numbering.render(claim))
-                        yield shown[-1]
-                buffer = buffer[buffer.rfind(claims[-1].text):] if claims else buffer
-        except LLMError as exc:
-            yield replace(quoted, note=note(lang, "unreachable", why=str(exc).split(";")[0]))
-            return
+        for piece in self.chat.stream(build_messages(retrieval.question, lang, sources), max_tokens=self.max_tokens):
+            buffer += piece
+            claims = split_claims(buffer)
+            for claim in claims[:-1]:  # the last one may still grow
+                verdict = self._check(claim, retrieval, quoted, candidates)
+                if verdict:
+                    dropped.append(f"{claim.text} ({verdict})")
+                else:
+                    shown.append(numbering.render(claim))
+                    yield shown[-1]
+            buffer = buffer[buffer.rfind(claims[-1].text):] if claims else buffer
         for claim in split_claims(buffer):
             verdict = self._check(claim, retrieval, quoted, candidates)
             if verdict:
@@ -159,7 +169,6 @@ class GenerativeAnswerer:
         vector = self.encoder.encode_queries([claim.bare])[0]
         best = float(np.max(np.stack(inside) @ vector))
         return "" if best >= self.min_cosine else f"too far from its passage (cosine {best:.2f})"
-
 
     def _word_vectors(self, text: str) -> np.ndarray:
         words = sorted({w for w in re.findall(r"\w+", text) if len(w) > 1 and w[:1].isalpha()})

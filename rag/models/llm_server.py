@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import logging
 import os
 import signal
 import socket
@@ -161,14 +162,16 @@ if __name__ == "__main__":
 
 
 def open_llm(setting: str | None = None, *, model: str | None = None, log_path: Path | None = None,
-             threads: int | None = None):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
+             threads: int | None = None, fallback: bool = False):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
     """The chat model ``RAG_LLM`` asks for, and the local server started for it (stop it when done).
 
     ``off``: none. A URL: that OpenAI-compatible endpoint (model ``RAG_LLM_MODEL``). ``local``: the
     provisioned local model, served on a free loopback port (``RAG_LLM_THREADS`` threads, else
     ``pick_threads()``). Unset: ``local`` when it is provisioned. ``RAG_LLM_TIMEOUT``: seconds to wait for a reply (30 for a URL, 180 for the local server).
+    A setting that is wrong raises ``LLMError``; a local server that fails to start does too, unless
+    ``fallback``: then an ``UnavailableChat`` that names why, so that every answer quotes with a note.
     """
-    from rag.models.chat import OpenAIChat
+    from rag.models.chat import OpenAIChat, UnavailableChat
     from rag.models.llm import gguf_path, is_provisioned
 
     setting = (setting if setting is not None else os.environ.get("RAG_LLM", "")).strip()
@@ -182,5 +185,13 @@ def open_llm(setting: str | None = None, *, model: str | None = None, log_path: 
     if not is_provisioned():
         raise LLMError("the local language model is not provisioned; run `rag llm provision` (1.1 GB, once)")
     threads = int(_number("RAG_LLM_THREADS", pick_threads(), minimum=1)) if threads is None else threads
+    timeout = _number("RAG_LLM_TIMEOUT", LOCAL_TIMEOUT, minimum=1)
     server = LocalLLMServer(gguf_path(), log_path=log_path, threads=threads)
-    return OpenAIChat(server.start(), model=model, timeout=_number("RAG_LLM_TIMEOUT", LOCAL_TIMEOUT, minimum=1)), server
+    try:
+        url = server.start()
+    except LLMError as exc:
+        if not fallback:
+            raise
+        logging.getLogger(__name__).warning("the local language model did not start: %s", exc, exc_info=True)
+        return UnavailableChat(str(exc).split(";")[0]), None
+    return OpenAIChat(url, model=model, timeout=timeout), server

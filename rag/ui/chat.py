@@ -173,7 +173,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
     """Load the model and index once, then serve the chat until interrupted."""
     args = parse_args(argv)
-    configure_output(verbose, fmt="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_output(verbose, fmt="%(asctime)s %(levelname)s %(name)s: %(message)s", tracebacks=True)
     log.setLevel(logging.INFO)
     logging.getLogger("rag.ui.watch").setLevel(logging.INFO)
     from rag.assistant import Assistant
@@ -182,8 +182,11 @@ def main(argv: list[str] | None = None, *, verbose: bool = False) -> None:
 
     print("Loading the model and index …", flush=True)
     # without --seeds: the folder the index was built from (else seeds/), never a rebuild from seeds/
-    chat, llm_server = open_llm()
-    if chat is not None:
+    chat, llm_server = open_llm(fallback=True)
+    if getattr(chat, "unavailable", False):
+        print(f"The language model is unavailable ({chat.reason}); answers quote the articles, each with a note.",
+              flush=True)
+    elif chat is not None:
         print(f"Answers are written by {chat!r}" + (f" (local server, pid {llm_server.pid})." if llm_server else "."),
               flush=True)
     assistant = Assistant.load(args.index, seeds=args.seeds, progress=True, llm=chat, store_url=args.store)

@@ -88,7 +88,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question (a generated answer is printed sentence by sentence as it is written)."""
     from rag.models.llm_server import open_llm
 
-    chat, server = open_llm("off" if args.mode == "extract" else None)
+    chat, server = open_llm("off" if args.mode == "extract" else None, fallback=True)
     try:
         assistant = _load(args, llm=chat)
         answer = None

@@ -22,18 +22,20 @@ CONFIG = AnswerConfig(abstain_below=0.0, check_entities=False, second_within=1.0
 
 
 class ScriptedChat:
-    """Replies with fixed text, in small pieces, or fails."""
+    """Replies with fixed text, in small pieces, or fails (at once, or after ``fail_after`` characters)."""
 
     name = "scripted"
 
-    def __init__(self, reply: str = "", error: Exception | None = None) -> None:
-        self.reply, self.error, self.prompts = reply, error, []
+    def __init__(self, reply: str = "", error: Exception | None = None, fail_after: int = 0) -> None:
+        self.reply, self.error, self.fail_after, self.prompts = reply, error, fail_after, []
 
     def stream(self, messages, *, max_tokens, temperature=0.0):
         self.prompts.append(messages)
-        if self.error:
+        if self.error and not self.fail_after:
             raise self.error
         for i in range(0, len(self.reply), 7):
+            if self.error and i >= self.fail_after:
+                raise self.error
             yield self.reply[i:i + 7]
 
 
@@ -47,10 +49,11 @@ def retrieval(question: str, language: str = "en") -> Retrieval:
     return Retrieval(question, language, EMB.encode_queries([question])[0], (hit,))
 
 
-def run(store, reply: str = "", *, error: Exception | None = None, question: str = "How many flats will Rheinfeld build?"):
+def run(store, reply: str = "", *, error: Exception | None = None, question: str = "How many flats will Rheinfeld build?",
+        fail_after: int = 0):
     r = retrieval(question)
     verdict = AnswerabilityCheck(store, config=CONFIG).check(r, SentenceScorer(store, config=CONFIG).score(r))
-    chat = ScriptedChat(reply, error)
+    chat = ScriptedChat(reply, error, fail_after)
     writer = GenerativeAnswerer(chat, EMB, extractive=ExtractiveAnswerer(config=CONFIG), min_cosine=-1.0,
                                 name_cosine=2.0)  # the fake embedder cannot judge closeness
     events = list(writer.stream(r, verdict.candidates))
@@ -97,6 +100,31 @@ def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):
 def test_an_unreachable_model_falls_back_to_quotes(store):
     events, _ = run(store, error=LLMError("cannot reach the language model at http://127.0.0.1:9/v1; start it"))
     assert len(events) == 1 and events[0].answerer == "extractive" and "could not answer" in events[0].note
+
+
+@pytest.mark.parametrize("error, cause", [
+    (TypeError("Invalid timeout: expected a number, got <class 'httpx.Timeout'>"), "TypeError: Invalid timeout"),
+    (KeyError("choices"), "KeyError: 'choices'"),
+    (RuntimeError(""), "RuntimeError"),
+])
+def test_any_failure_of_the_client_gives_the_quotes_with_a_note_naming_it_logged_once(store, caplog, error, cause):
+    with caplog.at_level("WARNING", logger="rag"):
+        events, _ = run(store, error=error)
+    (answer,) = events
+    assert answer.answerer == "extractive" and answer.citations and "[1]" in answer.text
+    assert f"could not answer ({cause}" in answer.note and "quotes the articles" in answer.note
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.exc_info[1] is error and cause in record.getMessage()
+
+
+def test_a_stream_cut_off_after_a_checked_sentence_ends_in_the_quotes(store, caplog):
+    reply = "Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2]."
+    with caplog.at_level("WARNING", logger="rag"):
+        events, _ = run(store, reply, error=ConnectionResetError("peer closed connection"), fail_after=70)
+    *sentences, answer = events
+    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1]."]  # shown while it wrote
+    assert answer.answerer == "extractive" and "ConnectionResetError: peer closed connection" in answer.note
+    assert len([r for r in caplog.records if r.exc_info]) == 1
 
 
 def test_a_refusal_by_the_model_becomes_an_abstention(store):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +14,7 @@ from rag.lang.identify import identify
 from rag.models.chat import OpenAIChat
 from rag.models.llm import gguf_path, is_provisioned
 from rag.models.llm_server import LocalLLMServer
+from rag.ui.launch import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +88,64 @@ def test_a_stopped_server_falls_back_to_quotes_with_a_note(assistant, tmp_path):
     assert pid is not None and server.pid is None
     answer = served.ask("What did Germany offer?")
     assert answer.answerer == "extractive" and "could not answer" in answer.note and answer.citations
+
+
+class KillsItsServer:
+    """The real client, whose llama.cpp server is killed (SIGKILL) as soon as the first piece of the reply arrives."""
+
+    name = "local"
+
+    def __init__(self, inner: OpenAIChat, server: LocalLLMServer) -> None:
+        self.inner, self.server, self.pieces = inner, server, 0
+
+    def stream(self, messages, *, max_tokens, temperature=0.0):
+        for piece in self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            if self.pieces == 0:
+                os.kill(self.server.pid, signal.SIGKILL)
+            self.pieces += 1
+            yield piece
+
+
+class Raises:
+    """A client that fails in a way no LLMError covers (as openai 3.x did with an httpx timeout object)."""
+
+    name = "raises"
+
+    def stream(self, messages, *, max_tokens, temperature=0.0):
+        raise TypeError("Invalid timeout: expected a number, `None`, a tuple or `httpx2.Timeout`")
+
+
+def with_llm(assistant: Assistant, chat) -> Assistant:
+    return Assistant(assistant.store, assistant.embedder, second_encoder=assistant.second_encoder, llm=chat)
+
+
+def test_a_server_killed_mid_answer_gives_the_quotes_with_a_note(assistant, tmp_path, caplog):
+    server = LocalLLMServer(gguf_path(), log_path=tmp_path / "server.log")
+    server.start()
+    try:
+        chat = KillsItsServer(OpenAIChat(server.base_url, timeout=60), server)
+        with caplog.at_level("WARNING", logger="rag"):
+            answer = with_llm(assistant, chat).ask("What did Germany offer?", mode="generate")
+    finally:
+        server.stop()
+    assert chat.pieces >= 1  # it was answering when it died
+    assert answer.answerer == "extractive" and answer.citations and "could not answer" in answer.note, answer.note
+    assert len([r for r in caplog.records if r.exc_info]) == 1
+
+
+@pytest.mark.parametrize("chat", [OpenAIChat(f"http://127.0.0.1:{free_port()}/v1", timeout=5), Raises()],
+                         ids=["closed-port", "raising-client"])
+def test_a_closed_port_or_a_raising_client_gives_the_quotes_with_a_note(assistant, chat):
+    answer = with_llm(assistant, chat).ask("What did Germany offer?", mode="generate")
+    assert answer.answerer == "extractive" and answer.citations and "[1]" in answer.text
+    assert "could not answer" in answer.note and ("cannot reach" in answer.note or "TypeError" in answer.note)
+    assert answer.to_dict()["note"] == answer.note
+
+
+def test_the_chat_shows_the_quotes_with_the_note_when_the_client_raises(assistant):
+    from rag.ui.steps import INTERNAL_ERROR, respond
+
+    messages, history, _ = respond(with_llm(assistant, Raises()), "What did Germany offer?", [], [], 5, "generate")
+    content = messages[-1]["content"]
+    assert "rag-note" in content and "TypeError" in content and "rag-sources" in content
+    assert INTERNAL_ERROR not in content and history == ["What did Germany offer?"]

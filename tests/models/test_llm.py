@@ -111,3 +111,19 @@ def test_a_killed_parent_does_not_leave_its_server_running(tmp_path):
         time.sleep(0.5)
     os.kill(pid, signal.SIGKILL)
     pytest.fail(f"the server (pid {pid}) outlived its killed parent by 30 s")
+
+
+@pytest.mark.slow
+def test_a_local_server_that_cannot_start_is_an_error_or_with_fallback_a_model_that_names_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
+    path = gguf_path(QWEN_1_5B)
+    with open(path, "wb") as fh:
+        fh.truncate(QWEN_1_5B.size)  # the pinned size, all zeros: llama.cpp refuses it
+    path.with_name(path.name + ".provisioned.json").write_text(json.dumps({"sha256": QWEN_1_5B.sha256}))
+    assert is_provisioned()
+    with pytest.raises(LLMError, match="exited with code"):
+        open_llm("local")
+    chat, server = open_llm("local", fallback=True)
+    assert server is None and chat.unavailable and "exited with code" in chat.reason
+    with pytest.raises(LLMError, match="exited with code"):
+        chat.stream([{"role": "user", "content": "hi"}], max_tokens=5)

@@ -251,15 +251,20 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     assert client.predict("Wer soll den Waffenstillstand überwachen?", 3, api_name="/ask")["language"] == "de"
 
 
+WRITING_LOG: dict[str, Path] = {}  # the writing app's URL -> its log
+
+
 @pytest.fixture(scope="module")
-def writing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the local language model writing the answers (``RAG_LLM=local``)."""
+def writing_server(tmp_path_factory: pytest.TempPathFactory, assistant: Any) -> Iterator[str]:
+    """The app with the local language model writing the answers (``RAG_LLM=local``), over a copy of the session's index."""
     tmp = tmp_path_factory.mktemp("app-llm")
     log_path = tmp / "app.log"
+    shutil.copytree(assistant.index_dir, tmp / "index")
     try:
         with running_app(["--index", str(tmp / "index"), "--seeds", str(ROOT / "seeds")], log_path, timeout=600,
                          llm="local") as url:
             assert "local server, pid" in log_path.read_text()
+            WRITING_LOG[url] = log_path
             yield url
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -295,6 +300,29 @@ def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sour
         assert "rag-extractive" in (quoted.get_attribute("class") or ""), quoted.inner_text()
     finally:
         context.close()
+
+
+@pytest.mark.slow
+def test_the_ask_endpoint_returns_a_written_answer(writing_server: str) -> None:
+    from gradio_client import Client
+
+    result = Client(writing_server, verbose=False).predict("What did Germany offer?", 5, api_name="/ask")
+    assert result["answerer"] == "generative" and result["note"] == "", (result["note"], result["dropped"])
+    assert "NATO" in result["text"] and re.search(r"\[1\]", result["text"]) and result["citations"]
+
+
+@pytest.mark.slow
+def test_a_killed_language_model_gives_quoted_answers_with_a_note(writing_server: str) -> None:
+    """Runs after the module's other tests of ``writing_server``: it kills that app's llama.cpp server."""
+    import signal
+
+    from gradio_client import Client
+
+    pid = int(re.search(r"local server, pid (\d+)", WRITING_LOG[writing_server].read_text()).group(1))  # type: ignore[union-attr]
+    os.kill(pid, signal.SIGKILL)
+    result = Client(writing_server, verbose=False).predict("What did Germany offer?", 5, api_name="/ask")
+    assert result["answerer"] == "extractive" and result["citations"] and "[1]" in result["text"]
+    assert "could not answer (cannot reach the language model" in result["note"], result["note"]
 
 
 @pytest.mark.slow

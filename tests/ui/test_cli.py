@@ -299,3 +299,35 @@ def test_real_news_pages_from_the_shared_folder(tmp_path, capsys):
     assert all(c["source"] and c["date"] for c in answer["citations"])
     code, out, err = run(capsys, "articles", "--index", str(index), "--json")
     assert {a["id"] for a in json.loads(out)} == {p.name.split(".")[0] for p in (FUNDUS / "at").iterdir()}
+
+
+def ask_in_a_process(cli_index: Path, *options: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``rag ask QUESTION`` in a new process with the given environment added."""
+    return subprocess.run(
+        [sys.executable, "-m", "rag", "ask", QUESTION, "--index", str(cli_index), "--seeds", str(SEEDS), *options],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=900,
+        check=False,
+    )
+
+
+def test_ask_with_an_unreachable_model_quotes_with_a_note_and_keeps_the_traceback_in_the_log(cli_index, tmp_path):
+    from rag.ui.launch import free_port
+
+    log = tmp_path / "logs" / "rag.log"
+    proc = ask_in_a_process(cli_index, env={"RAG_LLM": f"http://127.0.0.1:{free_port()}/v1", "RAG_LOG_FILE": str(log)})
+    assert proc.returncode == 0, proc.stderr
+    assert "[1]" in proc.stdout and "Sources:" in proc.stdout
+    assert "(The language model could not answer (cannot reach the language model" in proc.stdout
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert f"traceback in {log}" in proc.stderr
+    assert "Traceback" in log.read_text() and "APIConnectionError" in log.read_text()
+
+
+def test_ask_generate_writes_a_checked_answer_with_the_real_local_model(cli_index, tmp_path):
+    proc = ask_in_a_process(cli_index, "--mode", "generate", "--json",
+                            env={"RAG_LLM": "local", "RAG_LOG_FILE": str(tmp_path / "rag.log")})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["answerer"] == "generative" and data["note"] == "", (data["note"], data["dropped"])
+    assert "NATO" in data["text"] and re.search(r"\[1\]", data["text"]) and data["citations"]
+    assert proc.stderr == ""
