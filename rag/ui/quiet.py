@@ -70,6 +70,11 @@ def _file_handler(path: Path) -> logging.Handler | None:
     return handler
 
 
+def _terminal(handler: logging.Handler) -> bool:
+    """Whether the handler is the terminal's, as ``logging.basicConfig`` made it (not a test's capture, not a file)."""
+    return type(handler) is logging.StreamHandler
+
+
 def configure_output(verbose: bool, *, fmt: str = "%(message)s", tracebacks: bool = False) -> None:
     """Set up logging for a command: ``verbose`` logs progress details and lets libraries speak;
     ``tracebacks`` keeps them on the terminal (a server's log), else they go to the log file."""
@@ -85,14 +90,14 @@ def configure_output(verbose: bool, *, fmt: str = "%(message)s", tracebacks: boo
             if isinstance(handler, logging.handlers.RotatingFileHandler):
                 root.removeHandler(handler)
                 handler.close()
-            else:
+            elif _terminal(handler):
                 handler.setFormatter(logging.Formatter(fmt))
     else:
         extra = _file_handler(log_file())
         if extra is not None and not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
             root.addHandler(extra)
         for handler in root.handlers:
-            if not isinstance(handler, logging.handlers.RotatingFileHandler):
+            if _terminal(handler):
                 handler.setFormatter(OneLine(fmt, Path(extra.baseFilename) if extra is not None else None))
     for handler in root.handlers:
         if not any(isinstance(f, _OwnWarnings) for f in handler.filters):
