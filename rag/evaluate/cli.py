@@ -57,10 +57,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.questions and args.squad is None:
         parser.error("--questions needs --squad FILE (the file whose paragraphs and answers it is matched to)")
     try:
+        require_extra(args)
         return _run_squad(args) if args.squad is not None else _run(args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def require_extra(args: argparse.Namespace) -> None:
+    """Raise ``RagError`` naming the fix when a package of the ``eval`` extra that this run needs is missing."""
+    import importlib.util
+
+    needed = []
+    if args.squad is None and args.mode != "extract":
+        needed.append("py3langid")  # is a written answer in the question's language?
+    if args.squad is None and not args.no_report:
+        needed.append("matplotlib")  # the Recall@k chart
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RagError(f"this evaluation needs {', '.join(missing)} from the eval extra: run "
+                       "`.venv/bin/pip install -e '.[eval]'` (bash .ci/install --test installs it)"
+                       + (", or pass --no-report to skip the chart" if missing == ["matplotlib"] else ""))
 
 
 def _run(args: argparse.Namespace) -> int:

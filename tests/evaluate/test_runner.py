@@ -215,3 +215,18 @@ def test_eval_dev_split_json_and_report(assistant, tmp_path, capsys):
     assert report.startswith("# Evaluation (dev split)") and "| default | all |" in report
     assert (out / "recall_dev.png").read_bytes()[:8] == PNG_SIGNATURE
     assert json.loads((out / "results_dev.json").read_text(encoding="utf-8"))["results"] == data["results"]
+
+
+def test_a_missing_eval_extra_is_named_with_its_install_command(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from rag.evaluate.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(_gold_line("q1") + "\n", encoding="utf-8")
+    code = main(["--gold", str(gold), "--split", "dev", "--index", str(tmp_path / "idx"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "needs matplotlib from the eval extra" in err and "pip install -e '.[eval]'" in err
+    assert "--no-report" in err and not (tmp_path / "idx").exists()
