@@ -75,7 +75,6 @@ FOOTER_FORMS: tuple[Form, ...] = (
     Form("copyright", re.compile(r"\s*(?:©|\(c\)|Copyright)\s*(?P<by>[\w-]+).{0,120}$", re.IGNORECASE)),
 )
 HEADER_LINES = 4  # header forms are tried on this many lines at the top
-FOOTER_LINES = 3  # footer forms on this many lines at the bottom
 
 
 def _date(m: re.Match[str]) -> str | None:

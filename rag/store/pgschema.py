@@ -70,11 +70,6 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-def is_postgres_url(value: str | None) -> bool:
-    """Whether a ``--store``/``$RAG_STORE`` value names a PostgreSQL database."""
-    return bool(value) and value.split("://", 1)[0] in ("postgresql", "postgres")  # type: ignore[union-attr]
-
-
 def schema_version(conn: Any) -> int:
     """The schema version of the connected database (0: never set up)."""
     exists = conn.execute("SELECT to_regclass('rag_schema') IS NOT NULL").fetchone()[0]
