@@ -137,11 +137,28 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     context.close()
 
 
+def submit(tab: Any, question: str, *, tries: int = 3) -> None:
+    """Type a question and press Enter until the chat shows it (an Enter before the page's script is wired is lost)."""
+    for attempt in range(tries):
+        tab.fill("#rag-question textarea", question)
+        tab.keyboard.press("Enter")
+        try:
+            tab.wait_for_function("q => document.querySelector('#rag-chat').innerText.includes(q)", arg=question,
+                                  timeout=20_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last try re-raises
+            if attempt == tries - 1:
+                raise
+
+
 def ask(page: Any, question: str, *, click: bool = False) -> Any:
     """Type a question, submit it and return the locator of the reply that appears."""
     before = page.locator(REPLIES).count()
-    page.fill("#rag-question textarea", question)
-    page.click("#rag-send") if click else page.keyboard.press("Enter")
+    if click:
+        page.fill("#rag-question textarea", question)
+        page.click("#rag-send")
+    else:
+        submit(page, question)
     page.wait_for_function(f"document.querySelectorAll('{REPLIES}').length > {before}", timeout=ANSWER_TIMEOUT_MS)
     return page.locator(REPLIES).nth(before)
 
@@ -280,11 +297,13 @@ def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sour
         tab.goto(writing_server)
         tab.wait_for_selector("#rag-question textarea", timeout=60_000)
         assert tab.locator("#rag-mode").is_visible()
-        tab.fill("#rag-question textarea", "What did Germany offer?")
-        tab.keyboard.press("Enter")
-        # sentences appear while it writes (~10 s on quiet cores; minutes when other jobs share the 2 cores)
-        tab.wait_for_selector(".rag-streaming", timeout=WRITING_TIMEOUT_MS)
+        # every element added to the chat is seen, however briefly it stays (a fast answer replaces its partial soon)
+        tab.evaluate("""() => { window.sawStreaming = false;
+            new MutationObserver(() => { if (document.querySelector('.rag-streaming')) window.sawStreaming = true; })
+                .observe(document.body, {childList: true, subtree: true}); }""")
+        submit(tab, "What did Germany offer?")
         tab.wait_for_selector(".rag-answer .rag-sources", timeout=WRITING_TIMEOUT_MS)
+        assert tab.evaluate("window.sawStreaming")  # sentences appeared while it wrote, before the sources
         reply = tab.locator(".rag-answer").last
         text = reply.locator(".rag-text").inner_text()
         assert "rag-generative" in (reply.get_attribute("class") or ""), text
@@ -298,6 +317,9 @@ def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sour
         tab.wait_for_function("document.querySelectorAll('.rag-answer').length >= 2", timeout=WRITING_TIMEOUT_MS)
         quoted = tab.locator(".rag-answer").last
         assert "rag-extractive" in (quoted.get_attribute("class") or ""), quoted.inner_text()
+    except Exception:
+        tab.screenshot(path=str(ARTIFACTS / "test_generated_answer_failed.png"), full_page=True)
+        raise
     finally:
         context.close()
 
