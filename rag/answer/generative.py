@@ -124,24 +124,23 @@ class GenerativeAnswerer:
         shown: list[str] = []
         dropped: list[str] = []
         buffer = ""
-        for piece in self.chat.stream(build_messages(retrieval.question, lang, sources), max_tokens=self.max_tokens):
-            buffer += piece
-            claims = split_claims(buffer)
-            for claim in claims[:-1]:  # the last one may still grow
+
+        def settle(claims: Sequence[Claim]) -> Iterator[str]:
+            """Check each finished sentence: shown (and yielded, renumbered) or dropped with the reason."""
+            for claim in claims:
                 verdict = self._check(claim, retrieval, quoted, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
                 else:
                     shown.append(numbering.render(claim))
                     yield shown[-1]
+
+        for piece in self.chat.stream(build_messages(retrieval.question, lang, sources), max_tokens=self.max_tokens):
+            buffer += piece
+            claims = split_claims(buffer)
+            yield from settle(claims[:-1])  # the last one may still grow
             buffer = buffer[buffer.rfind(claims[-1].text):] if claims else buffer
-        for claim in split_claims(buffer):
-            verdict = self._check(claim, retrieval, quoted, candidates)
-            if verdict:
-                dropped.append(f"{claim.text} ({verdict})")
-            else:
-                shown.append(numbering.render(claim))
-                yield shown[-1]
+        yield from settle(split_claims(buffer))
         if not shown and any(_REFUSAL.search(d) for d in dropped):
             yield Answer(retrieval.question, frame(lang)["abstain"], abstained=True, language=lang,
                          hits=retrieval.hits, reason="the language model found no answer in the sources",
