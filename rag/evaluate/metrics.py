@@ -177,3 +177,11 @@ def mean(values: Iterable[float | None]) -> float | None:
     if not present:
         return None
     return sum(present) / len(present)
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
+    """Area under the ROC curve: the chance that a random positive scores above a random negative (ties: half)."""
+    if not positives or not negatives:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))

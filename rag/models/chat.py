@@ -41,6 +41,10 @@ class OpenAIChat:
     def __repr__(self) -> str:  # never shows the key
         return f"OpenAIChat({self.base_url!r}, model={self.name!r})"
 
+    def first_token(self, messages: Sequence[Message], *, top: int = 10) -> list[tuple[str, float]]:
+        """The ``top`` most likely first tokens of the reply with their log-probabilities."""
+        return first_token(self, messages, top=top)
+
     def _get(self) -> Any:
         if self._client is None:
             import openai
@@ -81,6 +85,38 @@ class OpenAIChat:
         except Exception as exc:  # noqa: BLE001 - a reply cut off or garbled mid-stream surfaces as another library's error
             raise LLMError(f"the language model at {self.base_url} failed while answering ({describe(exc)}); "
                            "try again, or set RAG_LLM=off to answer by quoting") from exc
+
+
+class LogprobModel(Protocol):
+    """Gives the log-probabilities of the most likely first tokens of the reply (what a judge reads)."""
+
+    name: str
+
+    def first_token(self, messages: Sequence[Message], *, top: int = 10) -> list[tuple[str, float]]: ...
+
+
+def first_token(chat: OpenAIChat, messages: Sequence[Message], *, top: int = 10) -> list[tuple[str, float]]:
+    """The ``top`` most likely first tokens of the reply with their log-probabilities (one token generated)."""
+    import openai
+
+    try:
+        reply = chat._get().chat.completions.create(
+            model=chat.name, messages=list(messages), max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=top,
+        )
+    except openai.APITimeoutError as exc:
+        raise LLMError(f"the language model at {chat.base_url} did not answer within {chat.timeout:.0f} s") from exc
+    except openai.APIConnectionError as exc:
+        raise LLMError(f"cannot reach the language model at {chat.base_url}; start it, check RAG_LLM, "
+                       "or set RAG_LLM=off") from exc
+    except openai.APIStatusError as exc:
+        raise LLMError(f"the language model at {chat.base_url} refused the request (HTTP {exc.status_code}); "
+                       f"check RAG_LLM_MODEL and {API_KEY_ENV}") from exc
+    choice = reply.choices[0] if reply.choices else None
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    if not content or not getattr(content[0], "top_logprobs", None):
+        raise LLMError(f"the language model at {chat.base_url} returns no log-probabilities; the judge needs an "
+                       "endpoint that does (llama.cpp's server, vLLM, OpenAI) or RAG_JUDGE=off")
+    return [(t.token, float(t.logprob)) for t in content[0].top_logprobs]
 
 
 class UnavailableChat:

@@ -1,0 +1,67 @@
+"""The judge: does a piece of evidence answer the question? Read from a language model's log-probabilities.
+
+A small model asked to *write* a verdict refuses answerable questions most of the time; the same
+model's probability of replying "yes" rather than "no" separates answering from merely related
+evidence well. ``LLMJudge`` asks for one token and returns the log-odds ``log P(yes) - log P(no)``
+over the most likely first tokens; ``rag.answer.calibration`` turns them into probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Protocol
+
+from rag.models.chat import LogprobModel, Message
+
+SYSTEM = "You check whether a news passage answers a question. Reply with one word: yes or no."
+USER = "Passage: {evidence}\n\nQuestion: {question}\n\nDoes the passage state the answer to this question? yes or no?"
+YES, NO = frozenset({"yes"}), frozenset({"no"})
+FLOOR = 12.0  # log-odds when one of the words is absent from the top tokens (it is at most that unlikely)
+
+
+class Judge(Protocol):
+    """Scores how strongly each piece of evidence answers the question (log-odds; higher is more likely)."""
+
+    name: str
+
+    def judge(self, question: str, evidence: Sequence[str]) -> list[float]: ...
+
+
+def messages(question: str, evidence: str) -> list[Message]:
+    """The judge's prompt: a fixed instruction (a prefix the server caches), then the passage and the question."""
+    return [{"role": "system", "content": SYSTEM},
+            {"role": "user", "content": USER.format(evidence=" ".join(evidence.split()), question=question.strip())}]
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def log_odds(top: Sequence[tuple[str, float]]) -> float:
+    """``log P(yes) - log P(no)`` from a first token's top log-probabilities (case and spaces ignored).
+
+    A word missing from the list is bounded by the least likely token listed; when both are
+    missing the model is off script and the evidence counts as not answering (``-FLOOR``).
+    """
+    yes = [lp for token, lp in top if token.strip().lower() in YES]
+    no = [lp for token, lp in top if token.strip().lower() in NO]
+    if not yes and not no:
+        return -FLOOR
+    floor = min(lp for _, lp in top) - math.log(2)
+    value = _logsumexp(yes or [floor]) - _logsumexp(no or [floor])
+    return max(-FLOOR, min(FLOOR, value))
+
+
+class LLMJudge:
+    """A judge over any chat endpoint that returns log-probabilities (one call per piece of evidence)."""
+
+    def __init__(self, model: LogprobModel, *, top: int = 10) -> None:
+        self.model = model
+        self.name = f"llm:{model.name}"
+        self.top = top
+
+    def judge(self, question: str, evidence: Sequence[str]) -> list[float]:
+        """The log-odds that each piece of evidence states the answer."""
+        return [log_odds(self.model.first_token(messages(question, text), top=self.top)) for text in evidence]
