@@ -13,14 +13,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.answer.answerability import AnswerabilityCheck
-from rag.answer.base import AnswerConfig, Answerer, abstention, respond
+from rag.answer.base import AnswerConfig, Answerer
 from rag.answer.evidence import SentenceScorer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
 from rag.errors import InvalidQuestionError
 from rag.lang.nouns import ordinary_word
 from rag.models.chat import ChatModel
-from rag.config import Settings, default_index_dir, default_seeds_dir, default_store_url
+from rag.answer.calibration import Calibration, load_calibration
+from rag.answer.judge import Judge, LLMJudge
+from rag.answer.stage import AnswerStage
+from rag.config import Settings, default_index_dir, default_seeds_dir, default_store_url, judge_enabled
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
@@ -65,6 +68,8 @@ class Assistant:
         answerer: Answerer | None = None,
         second_encoder: TextEncoder | None = None,
         llm: ChatModel | None = None,
+        judge: Judge | str | None = "auto",
+        calibration: Calibration | None = None,
     ) -> None:
         if second_encoder is None:
             from rag.models.use import UseEncoder
@@ -81,6 +86,8 @@ class Assistant:
         self.answerer: Answerer = answerer or ExtractiveAnswerer(config=self.answer_config)
         self.llm = llm
         self.generator = self._generator()
+        self.judge = self._judge(judge)
+        self.calibration = calibration or (load_calibration() if self.judge is not None else None)
         self._state = self._derive(store)
         self._swap_lock = threading.Lock()
 
@@ -89,6 +96,16 @@ class Assistant:
             return None
         return GenerativeAnswerer(self.llm, self.embedder, extractive=ExtractiveAnswerer(config=self.answer_config),
                                   ordinary=ordinary_word)
+
+    def _judge(self, judge: Judge | str | None) -> Judge | None:
+        """``"auto"``: the language model judges when there is one that reads log-probabilities and RAG_JUDGE is not off."""
+        if judge != "auto":
+            if judge is not None and not hasattr(judge, "judge"):
+                raise ValueError(f"judge must be a Judge, 'auto' or None, got {judge!r}")
+            return judge  # type: ignore[return-value]
+        if self.llm is None or not hasattr(self.llm, "first_token") or not judge_enabled():
+            return None
+        return LLMJudge(self.llm)  # type: ignore[arg-type]
 
     def _derive(self, store: Store) -> _State:
         retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)
@@ -111,10 +128,13 @@ class Assistant:
         store: Store | None = None,
         llm: ChatModel | None = None,
         store_url: str | None = None,
+        judge: Judge | str | None = "auto",
+        calibration: Calibration | None = None,
     ) -> Assistant:
         """Open the index at ``path`` (default ``index/``), building or updating it first if needed,
         or the PostgreSQL store at ``store_url`` (default ``$RAG_STORE``), or serve ``store``;
-        ``answerer`` replaces the extractive one; ``llm`` writes generated answers."""
+        ``answerer`` replaces the extractive one; ``llm`` writes generated answers and, unless
+        ``judge`` is None or RAG_JUDGE=off, judges whether the best passages answer (``calibration``)."""
         settings = settings or Settings()
         index_dir = Path(path) if path is not None else default_index_dir()
         store_url = store_url if store_url is not None else default_store_url()
@@ -129,12 +149,15 @@ class Assistant:
             store = open_index(index_dir, settings=settings, seeds_dir=seeds_dir,
                                embedder=Embedder(settings.model, progress=progress), build=build, progress=progress)
         return cls(store, embedder, index_dir=getattr(store, "index_dir", index_dir), seeds_dir=seeds_dir,
-                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer, llm=llm)
+                   settings=settings, retrieval=retrieval, answering=answering, answerer=answerer, llm=llm,
+                   judge=judge, calibration=calibration)
 
     def configured(
-        self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None
+        self, *, retrieval: RetrievalConfig | None = None, answering: AnswerConfig | None = None,
+        judge: Judge | str | None = "same",
     ) -> Assistant:
-        """Another assistant over the same store and models with other retrieval/answer settings.
+        """Another assistant over the same store and models with other retrieval/answer settings
+        (``judge=None``: without the judge).
 
         It shares the loaded parts (records, vectors, quotable sentences) instead of deriving them
         again, so comparing configurations costs only the questions.
@@ -142,6 +165,9 @@ class Assistant:
         other = copy.copy(self)
         other.retrieval_config = retrieval or self.retrieval_config
         other.answer_config = answering or self.answer_config
+        if judge != "same":
+            other.judge = other._judge(judge)
+            other.calibration = self.calibration or (load_calibration() if other.judge is not None else None)
         state = self._state
         scorer, check = state.scorer, state.check
         if answering is not None:
@@ -240,17 +266,11 @@ class Assistant:
                                        "URL) or ask with mode='extract'.")
 
     def _answer(self, state: _State, retrieval: Retrieval, question: str, mode: str) -> Iterator[str | Answer]:
-        """The answering stage over one retrieval: check, then quote or write."""
-        asked = without_surrogates(question)
+        """The answering stage over one retrieval: the rules, then the judge, then quote or write."""
         writer = self.generator if mode != "extract" else None
-        if writer is None:
-            yield replace(respond(retrieval, state.scorer, state.check, self.answerer), question=asked)
-            return
-        verdict = state.check.check(retrieval, state.scorer.score(retrieval))
-        if verdict.reason:
-            yield replace(abstention(retrieval, verdict.reason), question=asked)
-            return
-        for event in writer.stream(retrieval, verdict.candidates):
+        stage = AnswerStage(state.scorer, state.check, self.answerer, writer, self.judge, self.calibration)
+        asked = without_surrogates(question)
+        for event in stage.stream(retrieval):
             yield replace(event, question=asked) if isinstance(event, Answer) else event
 
     def ask_and_search(self, question: str, *, k: int = 5, depth: int = 10,

@@ -67,6 +67,14 @@ def default_store_url() -> str | None:
     return os.environ.get("RAG_STORE", "").strip() or None
 
 
+def judge_enabled() -> bool:
+    """Whether the language model, when there is one, judges the evidence: ``$RAG_JUDGE`` is not ``off``."""
+    value = os.environ.get("RAG_JUDGE", "").strip().lower()
+    if value not in ("", "on", "auto", "off"):
+        raise ValueError(f"RAG_JUDGE={value!r} is not 'on' or 'off'; fix the setting")
+    return value != "off"
+
+
 def model_cache_dir() -> Path:
     """Where provisioned models live: ``$RAG_MODEL_CACHE`` or ``~/.cache/nachrichten-rag/models``."""
     env = os.environ.get("RAG_MODEL_CACHE")

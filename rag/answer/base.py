@@ -10,8 +10,7 @@ from rag.retrieve.hybrid import Retrieval
 from rag.types import Answer, Hit
 
 if TYPE_CHECKING:
-    from rag.answer.answerability import AnswerabilityCheck
-    from rag.answer.evidence import ScoredSentence, SentenceScorer
+    from rag.answer.evidence import ScoredSentence
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,3 @@ def abstention(retrieval: Retrieval, reason: str) -> Answer:
     """The answer that says the articles don't answer, with the closest passages and the reason."""
     return Answer(retrieval.question, frame(retrieval.language)["abstain"], abstained=True,
                   language=retrieval.language, hits=retrieval.hits, reason=reason)
-
-
-def respond(retrieval: Retrieval, scorer: SentenceScorer, check: AnswerabilityCheck, answerer: Answerer) -> Answer:
-    """The answering stage: score the sentences, check that the articles answer, then answer or abstain."""
-    verdict = check.check(retrieval, scorer.score(retrieval))
-    if verdict.reason:
-        return abstention(retrieval, verdict.reason)
-    return answerer.answer(retrieval, verdict.candidates)

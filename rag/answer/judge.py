@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+from rag.answer.calibration import Calibration
 from rag.models.chat import LogprobModel, Message
+from rag.types import Hit
 
 SYSTEM = "You check whether a news passage answers a question. Reply with one word: yes or no."
+NO_PASSAGE = "(none)"  # judged once per question: how readily the judge says "yes" to it without evidence
 USER = "Passage: {evidence}\n\nQuestion: {question}\n\nDoes the passage state the answer to this question? yes or no?"
 YES, NO = frozenset({"yes"}), frozenset({"no"})
 FLOOR = 12.0  # log-odds when one of the words is absent from the top tokens (it is at most that unlikely)
@@ -65,3 +69,29 @@ class LLMJudge:
     def judge(self, question: str, evidence: Sequence[str]) -> list[float]:
         """The log-odds that each piece of evidence states the answer."""
         return [log_odds(self.model.first_token(messages(question, text), top=self.top)) for text in evidence]
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """The judge's verdict on one retrieval: how likely its best passages answer, and their new order."""
+
+    confidence: float  # calibrated probability that the judged passages answer the question
+    abstain: bool  # below the calibrated threshold
+    hits: tuple[Hit, ...]  # the retrieval's passages, the judged ones first, most likely to answer first
+    answering: tuple[Hit, ...]  # the judged passages that clear the threshold on their own
+    log_odds: tuple[float, ...]  # of the judged passages, in retrieval order
+
+
+def rule(judge: Judge, calibration: Calibration, question: str, hits: Sequence[Hit]) -> Ruling:
+    """Judge the ``calibration.passages`` best passages and decide whether the articles answer."""
+    judged = list(hits[: calibration.passages])
+    if not judged:
+        return Ruling(0.0, True, tuple(hits), (), ())
+    texts = [h.text for h in judged] + ([NO_PASSAGE] if calibration.null_prompt else [])
+    scores = judge.judge(question, texts)
+    log_odds, null = scores[: len(judged)], (scores[-1] if calibration.null_prompt else 0.0)
+    confidence = calibration.probability(log_odds, null)
+    order = sorted(range(len(judged)), key=lambda i: (-log_odds[i], i))
+    answering = tuple(judged[i] for i in order if calibration.probability([log_odds[i]], null) >= calibration.threshold)
+    ordered = tuple(judged[i] for i in order) + tuple(hits[len(judged):])
+    return Ruling(confidence, confidence < calibration.threshold, ordered, answering, tuple(log_odds))

@@ -7,6 +7,13 @@ precision/recall of abstaining on unanswerable questions (all questions); FalseA
 answerable questions abstained on; p50/p95 = latency of answering (one retrieval to depth 10,
 then the answer from the best k).
 
+With a language model (``RAG_LLM``, the local one when provisioned) the judge decides abstention
+(``--judge on``, the default when there is one) and the answers are also scored without it
+("no judge"); JudgeAUC = how well its probability separates answerable from unanswerable questions
+(a question the rules refuse counts as 0). ``--calibrate`` refits the judge on the gold file's
+**dev** split (features cached in ``--features``; ``--drop-gold`` adds each question with its own
+article left out, as unanswerable) and writes the calibration with its fit report.
+
 ``--squad FILE [--questions FILE ...]`` scores a SQuAD-format set instead (e.g. XQuAD): FILE's
 paragraphs are indexed in a temporary folder, its questions and those of each --questions file
 (matched by id, judged by FILE's answer spans) are asked with the default configuration and with
@@ -21,7 +28,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rag.config import default_index_dir, default_seeds_dir
+from rag.config import default_index_dir, default_seeds_dir, judge_enabled
 from rag.errors import RagError
 
 
@@ -37,6 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["extract", "generate", "both"], default="extract",
                    help="extract (default): quoted answers; generate: answers written by the language model "
                         "(RAG_LLM, default the local one); both: side by side")
+    p.add_argument("--judge", choices=["auto", "on", "off"], default="auto",
+                   help="auto (default): the language model judges when there is one (RAG_JUDGE not off); "
+                        "on: require it; off: the rules alone")
+    p.add_argument("--calibrate", action="store_true",
+                   help="collect the judge's features on the dev split, refit and write the calibration")
+    p.add_argument("--features", type=Path, default=Path("eval/calibration"),
+                   help="with --calibrate: folder of cached feature files (one per corpus; all are fitted)")
+    p.add_argument("--corpus-name", default=None, help="with --calibrate: the features file's name "
+                   "(default: the gold file's name)")
+    p.add_argument("--drop-gold", action="store_true", help="with --calibrate: also ask each question without its "
+                   "own article (unanswerable)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     p.add_argument("--out", type=Path, default=Path("eval/results"), help="folder for the Markdown report and chart")
     p.add_argument("--no-report", action="store_true", help="do not write the report files")
@@ -58,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--questions needs --squad FILE (the file whose paragraphs and answers it is matched to)")
     try:
         require_extra(args)
+        if args.calibrate:
+            from rag.evaluate.calibrate_cli import run_calibration
+
+            return run_calibration(args)
         return _run_squad(args) if args.squad is not None else _run(args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -71,8 +93,10 @@ def require_extra(args: argparse.Namespace) -> None:
     needed = []
     if args.squad is None and args.mode != "extract":
         needed.append("py3langid")  # is a written answer in the question's language?
-    if args.squad is None and not args.no_report:
+    if args.squad is None and not args.no_report and not args.calibrate:
         needed.append("matplotlib")  # the Recall@k chart
+    if args.calibrate:
+        needed.append("sklearn")  # the logistic calibration
     missing = [name for name in needed if importlib.util.find_spec(name) is None]
     if missing:
         raise RagError(f"this evaluation needs {', '.join(missing)} from the eval extra: run "
@@ -94,13 +118,19 @@ def _run(args: argparse.Namespace) -> int:
         raise RagError(f"{args.gold} has no questions in split {args.split!r}; use --split all.")
     from rag.models.llm_server import open_llm
 
-    chat, server = open_llm("off" if args.mode == "extract" else None)
+    judging = args.judge == "on" or (args.judge == "auto" and judge_enabled())
+    chat, server = open_llm("off" if args.mode == "extract" and not judging else None)
     if args.mode != "extract" and chat is None:
         raise RagError("--mode generate needs a language model: run `rag llm provision` or set RAG_LLM to a URL.")
+    if args.judge == "on" and chat is None:
+        raise RagError("--judge on needs a language model: run `rag llm provision` or set RAG_LLM to a URL.")
     try:
-        assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, llm=chat, store_url=args.store)
+        assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, llm=chat, store_url=args.store,
+                                   judge="auto" if judging else None)
         modes = {"extract": ["extract"], "generate": ["generate"], "both": ["extract", "generate"]}[args.mode]
         configs = {("default" if m == "extract" else "generated"): (assistant, m) for m in modes}
+        if assistant.judge is not None:
+            configs["no judge"] = (assistant.configured(judge=None), "extract")
         if args.compare:
             configs.update({name: (assistant.configured(retrieval=cfg), "extract")
                             for name, cfg in retriever_variants().items()})
@@ -120,6 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         "gold file": str(args.gold), "split": args.split, "questions": len(items), "k": args.k,
         "model": assistant.settings.model, "chunking": assistant.settings.chunking(), "mode": args.mode,
         "store": type(assistant.store).__name__,
+        "judge": assistant.judge.name if assistant.judge is not None else "none (the rules alone)",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if args.json:

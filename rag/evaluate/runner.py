@@ -35,6 +35,7 @@ class ItemResult:
     answer_language: str | None = None  # of a generated answer
     sentences_shown: int = 0  # generated sentences shown
     sentences_dropped: int = 0  # generated sentences left out because their citation did not support them
+    confidence: float | None = None  # the judge's probability that the articles answer (None: not judged)
 
 
 def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10, mode: str | None = None) -> ItemResult:
@@ -59,7 +60,7 @@ def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10
         seconds=seconds, answer=answer.text, answerer=getattr(answer, "answerer", "extractive"),
         answer_language=identify(answer.text) if generated else None,
         sentences_shown=len(split_claims(answer.text)) if generated else 0,
-        sentences_dropped=len(getattr(answer, "dropped", ())),
+        sentences_dropped=len(getattr(answer, "dropped", ())), confidence=getattr(answer, "confidence", None),
     )
 
 
@@ -96,6 +97,10 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, Any]:
     out["abstention_precision"] = abst["precision"]
     out["abstention_recall"] = abst["recall"]
     out["false_abstention_rate"] = abst["false_abstention_rate"]
+    judged = [r for r in results if r.confidence is not None]
+    # the judge's AUC, answerable vs not; a question the rules refused before the judge counts as 0
+    out["judge_auc"] = metrics.auc([r.confidence or 0.0 for r in results if r.answerable],
+                                   [r.confidence or 0.0 for r in results if not r.answerable]) if judged else None
     generated = [r for r in results if r.answer_language is not None]
     answered = [r for r in results if not r.abstained]
     out["generated_share"] = metrics.mean(float(r.answer_language is not None) for r in answered) if generated else None

@@ -35,6 +35,8 @@ def print_answer(answer, *, streamed: bool = False) -> None:  # noqa: ANN001 - a
         print(answer.text)
     if answer.note:
         print(f"({answer.note})")
+    if getattr(answer, "confidence", None) is not None:
+        print(f"(judged {answer.confidence:.0%} likely to answer the question)")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:

@@ -13,11 +13,15 @@ LABELS: dict[str, dict[str, str]] = {
         "sources": "Sources", "unknown_source": "unknown outlet", "undated": "undated",
         "abstain_title": "Not in the articles", "closest": "Closest passages", "interpreted": "Interpreted as",
         "error_title": "Could not answer", "passage": "Passage",
+        "confidence": "confidence {p:.0%}",
+        "confidence_help": "How likely the language model judges the best passages to answer the question",
     },
     "de": {
         "sources": "Quellen", "unknown_source": "unbekannte Quelle", "undated": "undatiert",
         "abstain_title": "Nicht in den Artikeln", "closest": "Nächstliegende Passagen", "interpreted": "Verstanden als",
         "error_title": "Keine Antwort möglich", "passage": "Passage",
+        "confidence": "Konfidenz {p:.0%}",
+        "confidence_help": "Wie wahrscheinlich die besten Passagen die Frage laut Sprachmodell beantworten",
     },
 }
 CORPUS_HEADERS = ["Date", "Outlet", "Title", "Words", "Article id", "URL"]
@@ -99,6 +103,15 @@ def _interpreted(question: str | None, language: str) -> str:
     return f'<div class="rag-interpreted">↪ {labels(language)["interpreted"]}: <q>{esc(question)}</q></div>'
 
 
+def _confidence(answer: Answer) -> str:
+    """The judge's confidence as a small badge, or nothing when the answer was not judged."""
+    if answer.confidence is None:
+        return ""
+    words = labels(answer.language)
+    text = words["confidence"].format(p=answer.confidence).replace("%", "\u202f%")
+    return f'<span class="rag-confidence" title="{esc(words["confidence_help"])}">{esc(text)}</span>'
+
+
 def render_answer(answer: Answer, *, interpreted: str | None = None) -> str:
     """The chat message for an answer: lines with [n] badges and the numbered sources; abstentions differ."""
     if answer.abstained or not answer.citations:
@@ -110,7 +123,8 @@ def render_answer(answer: Answer, *, interpreted: str | None = None) -> str:
     return (
         f'<div class="rag-answer rag-{esc(answer.answerer)}">{_interpreted(interpreted, answer.language)}'
         f'<div class="rag-text">{lines}</div>{note}'
-        f'<details class="rag-sources" open><summary>{words["sources"]} ({len(answer.citations)})</summary>'
+        f'<details class="rag-sources" open><summary>{words["sources"]} ({len(answer.citations)})'
+        f'{_confidence(answer)}</summary>'
         f'{cards}</details></div>'
     )
 
@@ -134,7 +148,7 @@ def render_abstention(answer: Answer, *, interpreted: str | None = None) -> str:
     )
     return (
         f'<div class="rag-abstain">{_interpreted(interpreted, answer.language)}'
-        f'<div class="rag-abstain-title"><span class="rag-icon">?</span>{words["abstain_title"]}</div>'
+        f'<div class="rag-abstain-title"><span class="rag-icon">?</span>{words["abstain_title"]}{_confidence(answer)}</div>'
         f"{lines}{details}</div>"
     )
 
@@ -173,6 +187,7 @@ CSS = """
 .rag-text p.rag-line { margin: 0 0 .5rem 0; }
 .rag-ref { display: inline-block; font-size: .75em; font-weight: 600; padding: 0 .35em; margin: 0 .1em;
   border-radius: .6em; background: #e0e7ff; color: #3730a3; vertical-align: super; line-height: 1.4; }
+.rag-confidence { font-size: .78em; opacity: .6; margin-left: .6rem; font-weight: normal; }
 .rag-note { font-size: .82em; opacity: .75; margin: .2rem 0 .4rem 0; font-style: italic; }
 .rag-cursor { opacity: .5; margin-left: .15em; }
 .rag-interpreted { font-size: .85em; opacity: .75; margin-bottom: .4rem; font-style: italic; }

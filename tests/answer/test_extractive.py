@@ -9,7 +9,8 @@ import pytest
 
 from conftest import FakeEmbedder, make_store
 from rag.answer.answerability import AnswerabilityCheck
-from rag.answer.base import AnswerConfig, attribution, frame, respond
+from rag.answer.base import AnswerConfig, attribution, frame
+from rag.answer.stage import respond
 from rag.answer.evidence import ScoredSentence, SentenceScorer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.retrieve.hybrid import HybridRetriever, Retrieval, RetrievalConfig
