@@ -503,3 +503,38 @@ def test_answers_from_feeds_exports_and_pages_cite_outlet_and_date(news_assistan
     assert f"{outlet} ({day})" in answer.text
     assert sorted(news_assistant.outlets) == ["Bergblatt Beispiel", "Musterstadt Kurier", "Nordkurier Beispiel",
                                               "Talbote Beispiel", "Wochenkurier Beispiel"]
+
+
+def test_a_language_model_that_reads_log_probabilities_judges_unless_switched_off(seeds_store, monkeypatch):
+    from conftest import FakeEmbedder, FakeUse
+    from rag.answer.base import AnswerConfig
+    from rag.answer.judge import LLMJudge
+    from rag.errors import LLMError
+
+    class Model:
+        name = "m"
+
+        def first_token(self, messages, *, top=10):
+            return [("no", -0.01), ("yes", -5.0)]  # never answers
+
+        def stream(self, messages, *, max_tokens, temperature=0.0):
+            yield from ()
+
+    def made(**kw):
+        lenient = AnswerConfig(abstain_below=0.0, check_entities=False)  # the fake embedder scores low
+        return Assistant(seeds_store, FakeEmbedder(), second_encoder=FakeUse(), settings=Settings(model="fake"),
+                         answering=lenient, **kw)
+
+    monkeypatch.delenv("RAG_JUDGE", raising=False)
+    served = made(llm=Model())
+    assert isinstance(served.judge, LLMJudge) and served.calibration is not None
+    refused = served.ask("Was bietet Deutschland an?", mode="extract")
+    assert refused.abstained and "judge" in refused.reason and refused.confidence < served.calibration.threshold
+    plain = served.configured(judge=None)
+    assert plain.judge is None and served.judge is not None  # the copy only
+    assert made().judge is None  # no language model, no judge
+    monkeypatch.setenv("RAG_JUDGE", "off")
+    assert made(llm=Model()).judge is None
+    monkeypatch.setenv("RAG_JUDGE", "maybe")
+    with pytest.raises(LLMError, match="RAG_JUDGE"):
+        made(llm=Model())

@@ -15,15 +15,16 @@ from pathlib import Path
 from rag.errors import RagError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "judge_calibration.json"
-FEATURES = ("max_log_odds", "first_log_odds", "null_log_odds")
+# Measured on the dev splits and left out: the retrieval scores and the judge's answer to the question
+# without any passage (its bias towards "yes" for that question) did not raise the AUC.
+FEATURES = ("max_log_odds", "first_log_odds")
 
 
-def features(log_odds: Sequence[float], null: float = 0.0) -> list[float]:
-    """The fitted model's inputs from the judged passages' log-odds (best retrieved first) and the
-    log-odds the judge gives the question without any passage (its bias towards "yes" for it)."""
+def features(log_odds: Sequence[float]) -> list[float]:
+    """The fitted model's inputs from the judged passages' log-odds (best retrieved first)."""
     if not log_odds:
         raise ValueError("features need at least one judged passage")
-    return [max(log_odds), log_odds[0], null]
+    return [max(log_odds), log_odds[0]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,6 @@ class Calibration:
     bias: float
     threshold: float
     passages: int = 2  # how many of the best retrieved passages are judged
-    null_prompt: bool = True  # whether the question is also judged without a passage
     report: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -43,16 +43,15 @@ class Calibration:
         if not 0.0 <= self.threshold <= 1.0 or self.passages < 1:
             raise ValueError(f"threshold must lie in [0, 1] and passages be >= 1: {self.threshold}, {self.passages}")
 
-    def probability(self, log_odds: Sequence[float], null: float = 0.0) -> float:
+    def probability(self, log_odds: Sequence[float]) -> float:
         """The fitted probability that passages with these log-odds answer the question."""
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features(log_odds, null)))
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(log_odds)))
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def to_dict(self) -> dict:
         """The JSON form written by ``rag eval --calibrate``."""
         return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
-                "threshold": self.threshold, "passages": self.passages, "null_prompt": self.null_prompt,
-                "report": self.report}
+                "threshold": self.threshold, "passages": self.passages, "report": self.report}
 
 
 def load_calibration(path: Path | None = None) -> Calibration:
@@ -63,7 +62,7 @@ def load_calibration(path: Path | None = None) -> Calibration:
         if data.get("features") != list(FEATURES):
             raise ValueError(f"features {data.get('features')} are not {list(FEATURES)}")
         return Calibration(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
-                           int(data.get("passages", 2)), bool(data.get("null_prompt", True)), data.get("report", {}))
+                           int(data.get("passages", 2)), data.get("report", {}))
     except FileNotFoundError as exc:
         raise RagError(f"no judge calibration at {path}; run `rag eval --calibrate` or set RAG_JUDGE=off") from exc
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -18,7 +18,6 @@ from rag.models.chat import LogprobModel, Message
 from rag.types import Hit
 
 SYSTEM = "You check whether a news passage answers a question. Reply with one word: yes or no."
-NO_PASSAGE = "(none)"  # judged once per question: how readily the judge says "yes" to it without evidence
 USER = "Passage: {evidence}\n\nQuestion: {question}\n\nDoes the passage state the answer to this question? yes or no?"
 YES, NO = frozenset({"yes"}), frozenset({"no"})
 FLOOR = 12.0  # log-odds when one of the words is absent from the top tokens (it is at most that unlikely)
@@ -87,11 +86,9 @@ def rule(judge: Judge, calibration: Calibration, question: str, hits: Sequence[H
     judged = list(hits[: calibration.passages])
     if not judged:
         return Ruling(0.0, True, tuple(hits), (), ())
-    texts = [h.text for h in judged] + ([NO_PASSAGE] if calibration.null_prompt else [])
-    scores = judge.judge(question, texts)
-    log_odds, null = scores[: len(judged)], (scores[-1] if calibration.null_prompt else 0.0)
-    confidence = calibration.probability(log_odds, null)
+    log_odds = judge.judge(question, [h.text for h in judged])
+    confidence = calibration.probability(log_odds)
     order = sorted(range(len(judged)), key=lambda i: (-log_odds[i], i))
-    answering = tuple(judged[i] for i in order if calibration.probability([log_odds[i]], null) >= calibration.threshold)
+    answering = tuple(judged[i] for i in order if calibration.probability([log_odds[i]]) >= calibration.threshold)
     ordered = tuple(judged[i] for i in order) + tuple(hits[len(judged):])
     return Ruling(confidence, confidence < calibration.threshold, ordered, answering, tuple(log_odds))

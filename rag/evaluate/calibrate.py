@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.calibration import FEATURES, Calibration, features
-from rag.answer.judge import NO_PASSAGE, Judge
+from rag.answer.judge import Judge
 from rag.evaluate import metrics
 from rag.types import GoldItem
 
@@ -62,11 +62,11 @@ def collect(assistant: Any, judge: Judge, items: Iterable[GoldItem], out: Path, 
             ranked = state.scorer.score(retrieval)
             verdict = state.check.check(retrieval, ranked)
             judged = list(retrieval.hits[:passages])
-            scores = judge.judge(retrieval.question, [h.text for h in judged] + [NO_PASSAGE]) if judged else [0.0]
+            scores = judge.judge(retrieval.question, [h.text for h in judged]) if judged else []
             row = {"id": row_id, "corpus": corpus, "language": item.language, "answerable": answerable,
                    "rules_reason": verdict.reason,
                    "rules": {name: check.check(retrieval, ranked).reason for name, check in variants.items()},
-                   "log_odds": scores[:-1], "null": scores[-1],
+                   "log_odds": scores,
                    "relevant": [answerable and metrics.is_relevant(h.text, h.article_id, item.evidence) for h in judged]}
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()
@@ -91,7 +91,7 @@ def with_rules(rows: Sequence[dict], variant: str) -> list[dict]:
 def _abstains(row: dict, calibration: Calibration) -> bool:
     if row["rules_reason"] or not row["log_odds"]:
         return True
-    return calibration.probability(row["log_odds"], row["null"]) < calibration.threshold
+    return calibration.probability(row["log_odds"]) < calibration.threshold
 
 
 def rates(rows: Sequence[dict], calibration: Calibration | None) -> dict[str, float | int | None]:
@@ -111,22 +111,26 @@ def fit(rows: Sequence[dict], *, passages: int = 2, budget: float = FALSE_ABSTEN
     seen = [r for r in rows if not r["rules_reason"] and r["log_odds"]]
     if len({r["answerable"] for r in seen}) < 2:
         raise ValueError("calibration needs answerable and unanswerable dev questions that pass the rules")
-    x = [features(r["log_odds"][:passages], r["null"]) for r in seen]
+    x = [features(r["log_odds"][:passages]) for r in seen]
     y = [int(r["answerable"]) for r in seen]
     model = LogisticRegression(C=1.0, class_weight="balanced").fit(x, y)
     base = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.0, passages)
     corpora = sorted({r["corpus"] for r in rows})
+    # a corpus whose rules alone refuse more answerable questions than the budget cannot bound the judge
+    over = [c for c in corpora if (rates([r for r in rows if r["corpus"] == c], None)["false_abstention_rate"] or 0.0) > budget]
+    bounding = [c for c in corpora if c not in over]
     threshold = 0.0
-    for t in sorted({base.probability(r["log_odds"][:passages], r["null"]) for r in seen}):
+    for t in sorted({base.probability(r["log_odds"][:passages]) for r in seen}):
         trial = replace(base, threshold=t)
         if all((rates([r for r in rows if r["corpus"] == c], trial)["false_abstention_rate"] or 0.0) <= budget
-               for c in corpora):
+               for c in bounding):
             threshold = t
     fitted = replace(base, threshold=threshold)
-    report: dict[str, Any] = {"features": list(FEATURES), "false_abstention_budget": budget, "corpora": {}}
+    report: dict[str, Any] = {"features": list(FEATURES), "false_abstention_budget": budget,
+                              "threshold_bounded_by": bounding, "rules_alone_over_budget": over, "corpora": {}}
     for c in corpora:
         part = [r for r in rows if r["corpus"] == c]
-        scored = [(r["answerable"], fitted.probability(r["log_odds"][:passages], r["null"]) if not r["rules_reason"]
+        scored = [(r["answerable"], fitted.probability(r["log_odds"][:passages]) if not r["rules_reason"]
                    else 0.0) for r in part if r["log_odds"]]
         report["corpora"][c] = {"rules": rates(part, None), "rules+judge": rates(part, fitted),
                                 "auc": metrics.auc([p for a, p in scored if a], [p for a, p in scored if not a])}

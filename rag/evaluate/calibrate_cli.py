@@ -21,9 +21,11 @@ def run_calibration(args: argparse.Namespace) -> int:
     from rag.evaluate.gold import load_gold
     from rag.models.llm_server import open_llm
 
-    items = [i for i in load_gold(args.gold) if i.split == "dev"]
+    items = [i for i in load_gold(args.gold) if i.split == "dev" and set(args.tag) <= set(i.tags)]
     if not items:
         raise RagError(f"{args.gold} has no dev questions: calibration never reads test questions")
+    if args.sample:
+        items = items[:: max(1, len(items) // args.sample)][: args.sample]
     args.features.mkdir(parents=True, exist_ok=True)
     name = args.corpus_name or Path(args.gold).stem
     chat, server = open_llm()

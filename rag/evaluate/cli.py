@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--gold", type=Path, default=default_gold_path(), help="gold JSONL file (default: %(default)s)")
     p.add_argument("--split", choices=["dev", "test", "all"], default="test", help="which split to score (default: test)")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG",
+                   help="only questions with this tag (repeatable: all of them), e.g. corpus:seeds")
     p.add_argument("--k", type=int, default=5, help="passages the answerer reads (default 5)")
     p.add_argument("--compare", action="store_true", help="also evaluate the retrieval variants side by side")
     p.add_argument("--mode", choices=["extract", "generate", "both"], default="extract",
@@ -53,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --calibrate: folder of cached feature files (one per corpus; all are fitted)")
     p.add_argument("--corpus-name", default=None, help="with --calibrate: the features file's name "
                    "(default: the gold file's name)")
+    p.add_argument("--sample", type=int, default=0, metavar="N", help="with --calibrate: a spread sample of N dev "
+                   "questions (every n-th) instead of all")
     p.add_argument("--drop-gold", action="store_true", help="with --calibrate: also ask each question without its "
                    "own article (unanswerable)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
@@ -113,9 +117,11 @@ def _run(args: argparse.Namespace) -> int:
     from rag.evaluate.report import markdown_report, recall_chart, text_table
     from rag.retrieve.hybrid import retriever_variants
 
-    items = [i for i in load_gold(args.gold) if args.split == "all" or i.split == args.split]
+    items = [i for i in load_gold(args.gold) if (args.split == "all" or i.split == args.split)
+             and set(args.tag) <= set(i.tags)]
     if not items:
-        raise RagError(f"{args.gold} has no questions in split {args.split!r}; use --split all.")
+        raise RagError(f"{args.gold} has no questions in split {args.split!r}"
+                       + (f" tagged {', '.join(args.tag)}" if args.tag else "") + "; use --split all or other tags.")
     from rag.models.llm_server import open_llm
 
     judging = args.judge == "on" or (args.judge == "auto" and judge_enabled())
@@ -147,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
             server.stop()
     bar.close()
     details = {
-        "gold file": str(args.gold), "split": args.split, "questions": len(items), "k": args.k,
+        "gold file": str(args.gold), "split": args.split, "tags": args.tag or None, "questions": len(items), "k": args.k,
         "model": assistant.settings.model, "chunking": assistant.settings.chunking(), "mode": args.mode,
         "store": type(assistant.store).__name__,
         "judge": assistant.judge.name if assistant.judge is not None else "none (the rules alone)",

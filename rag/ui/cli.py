@@ -86,9 +86,11 @@ def _filters(args: argparse.Namespace) -> dict:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question (a generated answer is printed sentence by sentence as it is written)."""
+    from rag.config import judge_enabled
     from rag.models.llm_server import open_llm
 
-    chat, server = open_llm("off" if args.mode == "extract" else None, fallback=True)
+    # quoted answers need the language model only as the judge
+    chat, server = open_llm("off" if args.mode == "extract" and not judge_enabled() else None, fallback=True)
     try:
         assistant = _load(args, llm=chat)
         answer = None

@@ -13,14 +13,14 @@ LABELS: dict[str, dict[str, str]] = {
         "sources": "Sources", "unknown_source": "unknown outlet", "undated": "undated",
         "abstain_title": "Not in the articles", "closest": "Closest passages", "interpreted": "Interpreted as",
         "error_title": "Could not answer", "passage": "Passage",
-        "confidence": "confidence {p:.0%}",
+        "confidence": "confidence {p}%",
         "confidence_help": "How likely the language model judges the best passages to answer the question",
     },
     "de": {
         "sources": "Quellen", "unknown_source": "unbekannte Quelle", "undated": "undatiert",
         "abstain_title": "Nicht in den Artikeln", "closest": "Nächstliegende Passagen", "interpreted": "Verstanden als",
         "error_title": "Keine Antwort möglich", "passage": "Passage",
-        "confidence": "Konfidenz {p:.0%}",
+        "confidence": "Konfidenz {p} %",
         "confidence_help": "Wie wahrscheinlich die besten Passagen die Frage laut Sprachmodell beantworten",
     },
 }
@@ -108,7 +108,7 @@ def _confidence(answer: Answer) -> str:
     if answer.confidence is None:
         return ""
     words = labels(answer.language)
-    text = words["confidence"].format(p=answer.confidence).replace("%", "\u202f%")
+    text = words["confidence"].format(p=round(100 * answer.confidence))
     return f'<span class="rag-confidence" title="{esc(words["confidence_help"])}">{esc(text)}</span>'
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import make_store
 from rag.answer.base import AnswerConfig
 from rag.answer.calibration import Calibration, features, load_calibration
-from rag.answer.judge import FLOOR, NO_PASSAGE, LLMJudge, log_odds, messages, rule
+from rag.answer.judge import FLOOR, LLMJudge, log_odds, messages, rule
 from rag.answer.stage import AnswerStage
 from rag.answer.answerability import AnswerabilityCheck
 from rag.answer.evidence import SentenceScorer
@@ -20,22 +20,22 @@ from rag.types import Answer
 
 from test_extractive import ARTICLE_A, ARTICLE_B, EMB, HIT_A_PARA1, HIT_B, retrieval
 
-CAL = Calibration((1.0, 0.0, 0.0), 0.0, 0.5, passages=2)  # probability = sigmoid(best log-odds)
+CAL = Calibration((1.0, 0.0), 0.0, 0.5, passages=2)  # probability = sigmoid(best log-odds)
 
 
 class FakeJudge:
-    """Log-odds by a passage's first word; the no-passage prompt gets ``null``."""
+    """Log-odds by a passage's first word."""
 
     name = "fake"
 
-    def __init__(self, scores: dict[str, float], null: float = -1.0, fail: Exception | None = None) -> None:
-        self.scores, self.null, self.fail, self.calls = scores, null, fail, []
+    def __init__(self, scores: dict[str, float], fail: Exception | None = None) -> None:
+        self.scores, self.fail, self.calls = scores, fail, []
 
     def judge(self, question, evidence):
         if self.fail:
             raise self.fail
         self.calls.append(list(evidence))
-        return [self.null if t == NO_PASSAGE else self.scores.get(t.split()[0], -5.0) for t in evidence]
+        return [self.scores.get(t.split()[0], -5.0) for t in evidence]
 
 
 @pytest.mark.parametrize("top, expected", [
@@ -71,10 +71,10 @@ def test_llm_judge_asks_one_token_per_passage():
 
 
 def test_calibration_is_a_logistic_model_over_the_features():
-    cal = Calibration((2.0, -1.0, 0.5), -1.0, 0.4)
-    assert features([0.5, 2.0], -1.0) == [2.0, 0.5, -1.0]
-    z = -1.0 + 2.0 * 2.0 - 1.0 * 0.5 + 0.5 * -1.0
-    assert cal.probability([0.5, 2.0], -1.0) == pytest.approx(1 / (1 + math.exp(-z)))
+    cal = Calibration((2.0, -1.0), -1.0, 0.4)
+    assert features([0.5, 2.0]) == [2.0, 0.5]
+    z = -1.0 + 2.0 * 2.0 - 1.0 * 0.5
+    assert cal.probability([0.5, 2.0]) == pytest.approx(1 / (1 + math.exp(-z)))
     assert cal.probability([1e9]) == pytest.approx(1.0)  # no overflow
     with pytest.raises(ValueError):
         features([])
@@ -83,7 +83,7 @@ def test_calibration_is_a_logistic_model_over_the_features():
 @pytest.mark.parametrize("kwargs", [{"weights": (1.0,)}, {"threshold": 1.5}, {"passages": 0}])
 def test_calibration_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):
-        Calibration(**{"weights": (1.0, 0.0, 0.0), "bias": 0.0, "threshold": 0.5, **kwargs})
+        Calibration(**{"weights": (1.0, 0.0), "bias": 0.0, "threshold": 0.5, **kwargs})
 
 
 def test_shipped_calibration_loads_and_round_trips(tmp_path):
@@ -110,8 +110,8 @@ def test_rule_orders_the_judged_passages_and_keeps_the_rest():
     assert [h.article_id for h in ruling.hits] == ["b", "a"]
     assert ruling.answering == (HIT_B,) and not ruling.abstain
     assert ruling.confidence == pytest.approx(1 / (1 + math.exp(-3.0)))
-    assert judge.calls == [[HIT_A_PARA1.text, HIT_B.text, NO_PASSAGE]]  # one call: passages and the null prompt
-    only_first = rule(FakeJudge({"Frankreich": 3.0}), Calibration((1.0, 0.0, 0.0), 0.0, 0.5, passages=1),
+    assert judge.calls == [[HIT_A_PARA1.text, HIT_B.text]]
+    only_first = rule(FakeJudge({"Frankreich": 3.0}), Calibration((1.0, 0.0), 0.0, 0.5, passages=1),
                       "Q?", [HIT_A_PARA1, HIT_B])
     assert only_first.abstain and only_first.hits == (HIT_A_PARA1, HIT_B)  # B was not judged
     assert rule(judge, CAL, "Q?", []).abstain

@@ -20,7 +20,7 @@ def rows(corpus: str, n: int, seed: int) -> list[dict]:
         best = rnd.gauss(1.5 if answerable else -0.5, 1.0)
         out.append({"id": f"{corpus}:{i}", "corpus": corpus, "answerable": answerable,
                     "rules_reason": "no name" if (not answerable and i % 9 == 0) else "",
-                    "log_odds": [best, best - abs(rnd.gauss(0, 1))], "null": rnd.gauss(-1.5, 0.3)})
+                    "log_odds": [best - abs(rnd.gauss(0, 1)), best]})
     return out
 
 
@@ -28,7 +28,7 @@ def test_fit_learns_the_direction_and_keeps_false_abstentions_within_budget():
     data = rows("a", 300, 1) + rows("b", 150, 2)
     cal = fit(data, budget=0.05)
     assert cal.weights[0] > 0  # more "yes" from the best passage: more likely answerable
-    assert cal.probability([3.0, 3.0], -1.5) > cal.probability([-2.0, -2.0], -1.5)
+    assert cal.probability([3.0, 3.0]) > cal.probability([-2.0, -2.0])
     for corpus in ("a", "b"):
         part = [r for r in data if r["corpus"] == corpus]
         judged, rules = rates(part, cal), rates(part, None)
@@ -62,3 +62,13 @@ def test_ablation_refits_per_rule_variant():
     assert table["all"]["a"] == fit(data).report["corpora"]["a"]["rules+judge"]
     assert all(table[v]["a"]["false_abstention_rate"] <= 0.05 for v in table)  # each refit keeps the budget
     assert table["none"]["a"]["abstention_recall"] < table["all"]["a"]["abstention_recall"]  # the rule added refusals
+
+
+def test_a_corpus_whose_rules_exceed_the_budget_does_not_pin_the_threshold():
+    data = rows("a", 300, 5)
+    strict = [{**r, "corpus": "b", "rules_reason": "x" if r["answerable"] and i % 5 == 0 else r["rules_reason"]}
+              for i, r in enumerate(rows("b", 100, 6))]  # rules alone refuse ~13 % of b's answerable questions
+    cal = fit(data + strict)
+    assert cal.report["rules_alone_over_budget"] == ["b"] and cal.report["threshold_bounded_by"] == ["a"]
+    assert cal.threshold > 0.0 and rates(data, cal)["false_abstention_rate"] <= 0.05
+    assert rates(strict, cal)["false_abstention_rate"] > 0.05  # b alone would have allowed no threshold at all

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rag.ui.views import (
     corpus_rows,
@@ -137,3 +138,14 @@ def test_corpus_rows_newest_first_then_undated() -> None:
                                  url="https://br.example/d")])
     assert dated == [["2024-04-22", "BR", "D", 1, "d", "https://br.example/d"]]  # the day, and the url
     assert rows[2][:2] == ["undated", "unknown outlet"]
+
+
+def test_the_judges_confidence_is_shown_discreetly_only_when_judged() -> None:
+    answered = Answer(question="q", text="Laut dpa [1]: x", citations=(citation(),), language="de", confidence=0.873)
+    html = render_answer(answered)
+    badge = re.search(r'<span class="rag-confidence" title="([^"]+)">([^<]+)</span>', html)
+    assert badge and badge.group(2) == "Konfidenz 87 %" and "Sprachmodell" in badge.group(1)
+    assert html.index("rag-confidence") > html.index("rag-sources")  # beside the sources, not in the answer text
+    refused = render_answer(Answer(question="q", text="No.", abstained=True, language="en", confidence=0.12))
+    assert "confidence 12%" in refused and "rag-abstain" in refused
+    assert "rag-confidence" not in render_answer(replace(answered, confidence=None))
