@@ -167,7 +167,7 @@ class Assistant:
         other.answer_config = answering or self.answer_config
         if judge != "same":
             other.judge = other._judge(judge)
-            other.calibration = self.calibration or (load_calibration() if other.judge is not None else None)
+            other.calibration = None if other.judge is None else (self.calibration or load_calibration())
         state = self._state
         scorer, check = state.scorer, state.check
         if answering is not None:

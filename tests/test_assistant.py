@@ -532,6 +532,7 @@ def test_a_language_model_that_reads_log_probabilities_judges_unless_switched_of
     assert refused.abstained and "judge" in refused.reason and refused.confidence < served.calibration.threshold
     plain = served.configured(judge=None)
     assert plain.judge is None and served.judge is not None  # the copy only
+    assert not plain.ask("Was bietet Deutschland an?", mode="extract").abstained
     assert made().judge is None  # no language model, no judge
     monkeypatch.setenv("RAG_JUDGE", "off")
     assert made(llm=Model()).judge is None
