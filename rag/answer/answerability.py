@@ -10,6 +10,7 @@ import numpy as np
 
 from rag.answer.base import AnswerConfig
 from rag.answer.evidence import ScoredSentence
+from rag.lang.calendar import MONTHS, NUMBER_WORDS, QUANTITY_WORDS, SCALES, WEEKDAYS, alternation
 from rag.lang.countries import capitals_and_demonyms, find_countries, mentioned_countries
 from rag.lang.names import NameInventory, build_inventory, is_acronym, is_ordinary_english, spelled_out
 from rag.lang.nouns import common_nouns, is_compound_noun, is_nominalised_verb, noun_tables
@@ -27,20 +28,10 @@ _DATE = re.compile(
     r"wann|an welchem (tag|datum)|welches datum|in welchem jahr|seit wann|bis wann)\b",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = (
-    r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
-    r"tausend|hunderte|tausende|million|millionen|milliarde|milliarden|dutzend|dutzende|prozent|hälfte|"
-    r"two|three|four|five|six|seven|eight|nine|ten|hundred|hundreds|thousand|thousands|million|billion|percent"
-)
+_NUMBER_WORDS = alternation(NUMBER_WORDS.keys() | SCALES.keys() | QUANTITY_WORDS)
 _NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b|\b\w*(tausend|hundert)(e|en)?\b", re.IGNORECASE)
-_MONTHS = (
-    r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    r"january|february|march|may|june|july|october|december"
-)
-_WEEKDAYS = (
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-)
+_MONTHS = alternation(MONTHS)
+_WEEKDAYS = alternation(WEEKDAYS)
 _DATE_EXPR = re.compile(
     rf"\b({_MONTHS}|{_WEEKDAYS}|(19|20)\d\d|gestern|heute|neujahr\w*|silvester|jahresende)\b|\b("
     r"\d{1,2}\.\s?\d{1,2}\.(?!\d))",

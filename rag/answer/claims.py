@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.lang.calendar import MONTHS, NUMBER_WORDS, SCALES, WEEKDAYS
 from rag.lang.countries import find_countries
 from rag.lang.text import fold, words
 
@@ -29,23 +30,6 @@ def transliterate(word: str) -> str:
 _MARKERS = re.compile(r"\s*((?:\[\d+\]\s*)+)")
 _SENTENCE = re.compile(r"(?<=[.!?…])(?:\s*(?:\[\d+\]\s*)+)?\s+(?=[\"„“«A-ZÄÖÜ0-9])|(?<=\])\s+(?=[\"„“«A-ZÄÖÜ])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
-_SCALES = {
-    "thousand": 1e3, "tausend": 1e3, "million": 1e6, "millionen": 1e6, "mio": 1e6, "billion": 1e9,
-    "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "billionen": 1e12, "trillion": 1e12,
-}
-_NUMBER_WORDS = {
-    "two": 2, "zwei": 2, "three": 3, "drei": 3, "four": 4, "vier": 4, "five": 5, "fünf": 5, "six": 6, "sechs": 6,
-    "seven": 7, "sieben": 7, "eight": 8, "acht": 8, "nine": 9, "neun": 9, "ten": 10, "zehn": 10, "eleven": 11,
-    "elf": 11, "twelve": 12, "zwölf": 12, "twenty": 20, "zwanzig": 20, "hundred": 100, "hundert": 100,
-    "thousand": 1000, "tausend": 1000, "zweitausend": 2000, "dreitausend": 3000,
-}
-_MONTHS = {m: i % 12 + 1 for i, m in enumerate(
-    "january february march april may june july august september october november december".split())}
-_MONTHS |= {m: i % 12 + 1 for i, m in enumerate(
-    "januar februar märz april mai juni juli august september oktober november dezember".split())}
-_MONTHS |= {"jänner": 1, "feber": 2}
-_WEEKDAYS = {d: i % 7 for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
-_WEEKDAYS |= {d: i % 7 for i, d in enumerate("montag dienstag mittwoch donnerstag freitag samstag sonntag".split())}
 _NOT_NAMES = frozenset("i the a an and but in on at of for to by this that these those it its there".split())
 
 
@@ -66,7 +50,7 @@ def split_claims(answer: str) -> list[Claim]:
     """The sentences of a generated answer with the ``[n]`` markers each carries (markers stay in ``text``)."""
     pieces: list[str] = []
     for piece in (p.strip() for p in _SENTENCE.split(answer.strip()) if p and p.strip()):
-        if pieces and re.search(r"\b\d{1,2}\.$", pieces[-1]) and piece.split()[0].lower().strip(".,") in _MONTHS:
+        if pieces and re.search(r"\b\d{1,2}\.$", pieces[-1]) and piece.split()[0].lower().strip(".,") in MONTHS:
             pieces[-1] += " " + piece  # a German date ("am 6. Jänner") is no sentence end
         else:
             pieces.append(piece)
@@ -92,11 +76,11 @@ def numerals(text: str) -> list[tuple[str, set[float]]]:
             if len(frac) == 3:
                 values.add(float(digits + frac))
         after = lowered[m.end():m.end() + 12].split()
-        scale = _SCALES.get(after[0].strip(".,;:")) if after else None
+        scale = SCALES.get(after[0].strip(".,;:")) if after else None
         found.append((m.group(0), values | ({v * scale for v in values} if scale else set())))
     for word in words(lowered):
-        if word in _NUMBER_WORDS:
-            found.append((word, {float(_NUMBER_WORDS[word])}))
+        if word in NUMBER_WORDS:
+            found.append((word, {float(NUMBER_WORDS[word])}))
     return found
 
 
@@ -109,10 +93,10 @@ def calendar_words(text: str) -> set[str]:
     """Months and weekdays a text names, language-neutral (``"m3"`` is March/März, ``"d0"`` Monday/Montag)."""
     out = set()
     for word in words(text.lower()):
-        if word in _MONTHS:
-            out.add(f"m{_MONTHS[word]}")
-        if word in _WEEKDAYS:
-            out.add(f"d{_WEEKDAYS[word]}")
+        if word in MONTHS:
+            out.add(f"m{MONTHS[word]}")
+        if word in WEEKDAYS:
+            out.add(f"d{WEEKDAYS[word]}")
     return out
 
 
@@ -124,7 +108,7 @@ def names(sentence: str, *, ordinary: Callable[[str], bool] = lambda word: False
         word = re.sub(r"['’]s?$", "", match.group())
         lowered = word.lower()
         skip = (i == 0 or not word[:1].isupper() or word.isdigit() or fold(word) in _NOT_NAMES or ordinary(word)
-                or lowered in _MONTHS or lowered in _WEEKDAYS or lowered in _SCALES or lowered in _NUMBER_WORDS)
+                or lowered in MONTHS or lowered in WEEKDAYS or lowered in SCALES or lowered in NUMBER_WORDS)
         if skip:
             previous_end = -2
             continue

@@ -26,19 +26,16 @@ import datetime
 import re
 from dataclasses import dataclass
 
-MONTHS = {
-    "januar": 1, "jänner": 1, "jan": 1, "februar": 2, "feber": 2, "feb": 2, "märz": 3, "mär": 3, "maerz": 3,
-    "april": 4, "apr": 4, "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
-    "dezember": 12, "dez": 12,
-}
+from rag.lang.calendar import MONTH_ABBREVIATIONS, MONTHS, WEEKDAY_ABBREVIATIONS, WEEKDAYS, alternation
+
 # News agencies of the German-speaking press: a byline naming only these names the outlet, not authors.
 AGENCIES = frozenset(a.casefold() for a in (
     "dpa", "AFP", "Reuters", "AP", "APA", "KNA", "epd", "SDA", "Keystone-SDA", "dts", "ddp", "sid", "SID",
     "ots", "Bloomberg", "ANSA", "EFE", "Xinhua", "TASS", "Ukrinform", "dpa-AFX", "AWP", "idea", "KAP",
 ))
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_WEEKDAY = r"(?:(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s+)?"
+_MONTHS = MONTHS | MONTH_ABBREVIATIONS  # a dateline may abbreviate: "2. Feb. 2026"
+_MONTH = alternation(_MONTHS)
+_WEEKDAY = rf"(?:(?:{alternation(w.capitalize() for w in WEEKDAYS | WEEKDAY_ABBREVIATIONS)})\.?,?\s+)?"
 _DATE = (rf"(?:(?P<d1>\d{{1,2}})\.\s?(?P<m1>\d{{1,2}})\.\s?(?P<y1>\d{{4}})"
          rf"|(?P<d2>\d{{1,2}})\.\s*(?P<mon>(?i:{_MONTH}))\.?\s+(?P<y2>\d{{4}})"
          rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))")
@@ -83,7 +80,7 @@ def _date(m: re.Match[str]) -> str | None:
     if groups.get("y1"):
         y, mo, d = int(groups["y1"]), int(groups["m1"]), int(groups["d1"])
     elif groups.get("y2"):
-        y, mo, d = int(groups["y2"]), MONTHS[groups["mon"].lower()], int(groups["d2"])
+        y, mo, d = int(groups["y2"]), _MONTHS[groups["mon"].lower()], int(groups["d2"])
     elif groups.get("y3"):
         y, mo, d = int(groups["y3"]), int(groups["m3"]), int(groups["d3"])
     else:

@@ -5,24 +5,21 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rag.lang.calendar import AUSTRIAN_MONTHS, MONTH_ABBREVIATIONS
+
 # Abbreviations after which a period does not end a sentence (German and English news usage).
 _ABBREVIATIONS = frozenset(
     """
     dr prof bzw ca etc evtl ggf inkl usw vgl z b d h u a o.ä zb nr str st abs art bd jh jhd mio mrd
     tsd min max mr mrs ms jr sr gen col lt sgt gov sen rep hr fr frl dipl ing mag vs no approx
-    jan feb mär apr jun jul aug sep sept okt oct nov dez dec
     """.split()
-)
+) | frozenset(MONTH_ABBREVIATIONS)  # "15. Jan. 2026"
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”“»«)\]]*(?=\s+)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'„“«»(\[]*[A-ZÄÖÜ0-9]")
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 
 # Regional or transliteration variants → one canonical spelling (Austrian month names etc.).
-_VARIANT_WORDS = {
-    "jänner": "januar",
-    "jaenner": "januar",
-    "feber": "februar",
-}
+_VARIANT_WORDS = dict(AUSTRIAN_MONTHS)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
