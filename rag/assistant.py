@@ -21,7 +21,7 @@ from rag.errors import InvalidQuestionError
 from rag.lang.nouns import ordinary_word
 from rag.models.chat import ChatModel
 from rag.answer.calibration import Calibration, load_calibration
-from rag.answer.judge import Judge, LLMJudge
+from rag.answer.judge import Judge, auto_judge, checked_judge
 from rag.answer.stage import AnswerStage
 from rag.config import Settings, default_index_dir, default_seeds_dir, default_store_url, judge_enabled
 from rag.ingest.freshness import corpus_of, open_index
@@ -98,14 +98,8 @@ class Assistant:
                                   ordinary=ordinary_word)
 
     def _judge(self, judge: Judge | str | None) -> Judge | None:
-        """``"auto"``: the language model judges when there is one that reads log-probabilities and RAG_JUDGE is not off."""
-        if judge != "auto":
-            if judge is not None and not hasattr(judge, "judge"):
-                raise ValueError(f"judge must be a Judge, 'auto' or None, got {judge!r}")
-            return judge  # type: ignore[return-value]
-        if self.llm is None or not hasattr(self.llm, "first_token") or not judge_enabled():
-            return None
-        return LLMJudge(self.llm)  # type: ignore[arg-type]
+        """``"auto"``: the language model judges when it reads log-probabilities and RAG_JUDGE is not off."""
+        return auto_judge(self.llm, judge_enabled()) if judge == "auto" else checked_judge(judge)
 
     def _derive(self, store: Store) -> _State:
         retriever = HybridRetriever(store, self.embedder, second=self.second_encoder, config=self.retrieval_config)

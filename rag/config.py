@@ -71,9 +71,7 @@ def judge_enabled() -> bool:
     """Whether the language model, when there is one, judges the evidence: ``$RAG_JUDGE`` is not ``off``."""
     value = os.environ.get("RAG_JUDGE", "").strip().lower()
     if value not in ("", "on", "auto", "off"):
-        from rag.errors import LLMError
-
-        raise LLMError(f"RAG_JUDGE={value!r} is not 'on' or 'off'; fix the setting")
+        raise ValueError(f"RAG_JUDGE={value!r} is not 'on' or 'off'; fix the setting")
     return value != "off"
 
 

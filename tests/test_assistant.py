@@ -509,7 +509,6 @@ def test_a_language_model_that_reads_log_probabilities_judges_unless_switched_of
     from conftest import FakeEmbedder, FakeUse
     from rag.answer.base import AnswerConfig
     from rag.answer.judge import LLMJudge
-    from rag.errors import LLMError
 
     class Model:
         name = "m"
@@ -537,5 +536,5 @@ def test_a_language_model_that_reads_log_probabilities_judges_unless_switched_of
     monkeypatch.setenv("RAG_JUDGE", "off")
     assert made(llm=Model()).judge is None
     monkeypatch.setenv("RAG_JUDGE", "maybe")
-    with pytest.raises(LLMError, match="RAG_JUDGE"):
+    with pytest.raises(ValueError, match="RAG_JUDGE"):
         made(llm=Model())

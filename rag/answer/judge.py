@@ -92,3 +92,17 @@ def rule(judge: Judge, calibration: Calibration, question: str, hits: Sequence[H
     answering = tuple(judged[i] for i in order if calibration.probability([log_odds[i]]) >= calibration.threshold)
     ordered = tuple(judged[i] for i in order) + tuple(hits[len(judged):])
     return Ruling(confidence, confidence < calibration.threshold, ordered, answering, tuple(log_odds))
+
+
+def auto_judge(llm: object, enabled: bool = True) -> Judge | None:
+    """An ``LLMJudge`` over ``llm`` when it reads log-probabilities and judging is ``enabled``, else None."""
+    if llm is None or not enabled or not hasattr(llm, "first_token"):
+        return None
+    return LLMJudge(llm)  # type: ignore[arg-type]
+
+
+def checked_judge(judge: object) -> Judge | None:
+    """``judge`` itself when it is a Judge or None; anything else is refused."""
+    if judge is not None and not hasattr(judge, "judge"):
+        raise ValueError(f"judge must be a Judge, 'auto' or None, got {judge!r}")
+    return judge  # type: ignore[return-value]

@@ -125,8 +125,8 @@ def test_text_table_lists_configs_slices_and_metrics(tables):
 def test_markdown_table_hand_checked_row(tables):
     md = markdown_table(tables)
     lines = md.splitlines()
-    shown = [label for key, label in COLUMNS if key not in ("generated_share", "language_match", "unsupported_rate")]
-    assert lines[0] == "| config | slice | n | " + " | ".join(shown) + " |"  # no generated answers: no such columns
+    shown = [label for key, label in COLUMNS if key not in ("generated_share", "language_match", "unsupported_rate", "judge_auc")]
+    assert lines[0] == "| config | slice | n | " + " | ".join(shown) + " |"  # no generated or judged answers: no such columns
     assert lines[1] == "|" + "---|" * (3 + len(shown))
     assert lines[2] == ("| default | all | 4 | 0.000 | 0.500 | 0.500 | 1.000 | 0.321 | 0.482 | 0.500 | 1.000 | "
                         "0.500 | 0.500 | 0.500 | 0.500 | 250 | 385 |")
@@ -230,3 +230,14 @@ def test_a_missing_eval_extra_is_named_with_its_install_command(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and "needs matplotlib from the eval extra" in err and "pip install -e '.[eval]'" in err
     assert "--no-report" in err and not (tmp_path / "idx").exists()
+
+
+def test_judge_auc_counts_rule_refusals_as_zero_and_is_absent_without_a_judge():
+    from dataclasses import replace as change
+
+    base = RESULTS[0]
+    judged = [change(base, answerable=True, confidence=0.9), change(base, answerable=True, confidence=None),
+              change(base, answerable=False, confidence=0.2), change(base, answerable=False, confidence=0.95)]
+    # positives 0.9 and 0 (refused by the rules) against negatives 0.2 and 0.95: 1 of 4 pairs won
+    assert summarize(judged)["judge_auc"] == pytest.approx(0.25)
+    assert summarize([change(r, confidence=None) for r in judged])["judge_auc"] is None
