@@ -505,7 +505,7 @@ def test_answers_from_feeds_exports_and_pages_cite_outlet_and_date(news_assistan
                                               "Talbote Beispiel", "Wochenkurier Beispiel"]
 
 
-def test_a_language_model_that_reads_log_probabilities_judges_unless_switched_off(seeds_store, monkeypatch):
+def test_a_language_model_that_reads_log_probabilities_judges_when_switched_on(seeds_store, monkeypatch):
     from conftest import FakeEmbedder, FakeUse
     from rag.answer.base import AnswerConfig
     from rag.answer.judge import LLMJudge
@@ -525,6 +525,9 @@ def test_a_language_model_that_reads_log_probabilities_judges_unless_switched_of
                          answering=lenient, **kw)
 
     monkeypatch.delenv("RAG_JUDGE", raising=False)
+    assert made(llm=Model()).judge is None  # off by default
+    assert isinstance(made(llm=Model(), judge=LLMJudge(Model())).judge, LLMJudge)  # or given by keyword
+    monkeypatch.setenv("RAG_JUDGE", "on")
     served = made(llm=Model())
     assert isinstance(served.judge, LLMJudge) and served.calibration is not None
     refused = served.ask("Was bietet Deutschland an?", mode="extract")

@@ -7,8 +7,8 @@ precision/recall of abstaining on unanswerable questions (all questions); FalseA
 answerable questions abstained on; p50/p95 = latency of answering (one retrieval to depth 10,
 then the answer from the best k).
 
-With a language model (``RAG_LLM``, the local one when provisioned) the judge decides abstention
-(``--judge on``, the default when there is one) and the answers are also scored without it
+With ``--judge on`` (or ``RAG_JUDGE=on``) the language model (``RAG_LLM``, the local one when
+provisioned) judges whether the best passages answer and the answers are also scored without it
 ("no judge"); JudgeAUC = how well its probability separates answerable from unanswerable questions
 (a question the rules refuse counts as 0). ``--calibrate`` refits the judge on the gold file's
 **dev** split (features cached in ``--features``; ``--drop-gold`` adds each question with its own
@@ -28,7 +28,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rag.config import default_index_dir, default_seeds_dir, judge_enabled
+from rag.config import default_index_dir, default_seeds_dir
 from rag.errors import RagError
 
 
@@ -47,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extract (default): quoted answers; generate: answers written by the language model "
                         "(RAG_LLM, default the local one); both: side by side")
     p.add_argument("--judge", choices=["auto", "on", "off"], default="auto",
-                   help="auto (default): the language model judges when there is one (RAG_JUDGE not off); "
-                        "on: require it; off: the rules alone")
+                   help="auto (default): the language model judges when RAG_JUDGE=on; on: judge (needs the "
+                        "language model), and score the rules alone beside it; off: the rules alone")
     p.add_argument("--calibrate", action="store_true",
                    help="collect the judge's features on the dev split, refit and write the calibration")
     p.add_argument("--features", type=Path, default=Path("eval/calibration"),
@@ -122,9 +122,9 @@ def _run(args: argparse.Namespace) -> int:
     if not items:
         raise RagError(f"{args.gold} has no questions in split {args.split!r}"
                        + (f" tagged {', '.join(args.tag)}" if args.tag else "") + "; use --split all or other tags.")
-    from rag.models.llm_server import open_llm
+    from rag.models.llm_server import judging as judge_setting, open_llm
 
-    judging = args.judge == "on" or (args.judge == "auto" and judge_enabled())
+    judging = args.judge == "on" or (args.judge == "auto" and judge_setting())
     chat, server = open_llm("off" if args.mode == "extract" and not judging else None)
     if args.mode != "extract" and chat is None:
         raise RagError("--mode generate needs a language model: run `rag llm provision` or set RAG_LLM to a URL.")

@@ -161,6 +161,16 @@ if __name__ == "__main__":
     main()
 
 
+def judging() -> bool:
+    """``RAG_JUDGE`` read for a command: whether the language model should judge (a bad value: ``LLMError``)."""
+    from rag.config import judge_enabled
+
+    try:
+        return judge_enabled()
+    except ValueError as exc:
+        raise LLMError(str(exc)) from exc
+
+
 def open_llm(setting: str | None = None, *, model: str | None = None, log_path: Path | None = None,
              threads: int | None = None, fallback: bool = False):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
     """The chat model ``RAG_LLM`` asks for, and the local server started for it (stop it when done).

@@ -86,11 +86,10 @@ def _filters(args: argparse.Namespace) -> dict:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question (a generated answer is printed sentence by sentence as it is written)."""
-    from rag.config import judge_enabled
-    from rag.models.llm_server import open_llm
+    from rag.models.llm_server import judging, open_llm
 
     # quoted answers need the language model only as the judge
-    chat, server = open_llm("off" if args.mode == "extract" and not judge_enabled() else None, fallback=True)
+    chat, server = open_llm("off" if args.mode == "extract" and not judging() else None, fallback=True)
     try:
         assistant = _load(args, llm=chat)
         answer = None
