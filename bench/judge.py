@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag import Assistant  # noqa: E402
+from rag.answer.judge import LLMJudge  # noqa: E402
 from rag.evaluate.gold import default_gold_path, load_gold  # noqa: E402
 from rag.models.chat import OpenAIChat  # noqa: E402
 from rag.models.llm import gguf_path, is_provisioned  # noqa: E402
@@ -57,7 +58,9 @@ def main() -> None:
     questions = [i.question for i in items]
     with LocalLLMServer(gguf_path(), threads=args.threads) as server:
         plain = Assistant.load(args.index, seeds=args.seeds, judge=None)
-        judging = Assistant.load(args.index, seeds=args.seeds, llm=OpenAIChat(server.base_url, timeout=600))
+        chat = OpenAIChat(server.base_url, timeout=600)
+        judging = Assistant.load(args.index, seeds=args.seeds, llm=chat, judge=LLMJudge(chat))
+        assert judging.judge is not None and plain.judge is None
         for warm in (plain, judging):
             warm.warm_up()
             warm.ask(questions[0], mode="extract")  # loads the pages of the models, caches the judge's prefix

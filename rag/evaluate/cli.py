@@ -122,6 +122,7 @@ def _run(args: argparse.Namespace) -> int:
     if not items:
         raise RagError(f"{args.gold} has no questions in split {args.split!r}"
                        + (f" tagged {', '.join(args.tag)}" if args.tag else "") + "; use --split all or other tags.")
+    from rag.answer.judge import LLMJudge
     from rag.models.llm_server import judging as judge_setting, open_llm
 
     judging = args.judge == "on" or (args.judge == "auto" and judge_setting())
@@ -131,8 +132,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.judge == "on" and chat is None:
         raise RagError("--judge on needs a language model: run `rag llm provision` or set RAG_LLM to a URL.")
     try:
+        judge = LLMJudge(chat) if judging and chat is not None and hasattr(chat, "first_token") else None
         assistant = Assistant.load(args.index, seeds=args.seeds, progress=not args.json, llm=chat, store_url=args.store,
-                                   judge="auto" if judging else None)
+                                   judge=judge)
         modes = {"extract": ["extract"], "generate": ["generate"], "both": ["extract", "generate"]}[args.mode]
         configs = {("default" if m == "extract" else "generated"): (assistant, m) for m in modes}
         if assistant.judge is not None:
