@@ -165,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps({"details": details, "results": tables, "failures": all_failures}, ensure_ascii=False, indent=2))
     else:
         print(text_table(tables))
+        print(f"\njudge: {details['judge']}")
     if not args.no_report:
         args.out.mkdir(parents=True, exist_ok=True)
         chart = recall_chart(tables, args.out / f"recall_{args.split}.png")

@@ -8,6 +8,12 @@ questions). These figures are therefore easier than over the full index and are 
 setting only; the README gives the full-index figures. Floors are the figures measured on
 2026-12-01 (rounded down; false abstention rounded up); a change that moves one on purpose must
 measure again and say so.
+
+With the judge (``RAG_JUDGE=on``: the local language model through the real llama.cpp server,
+calibrated on the dev splits): the seeds test split and the adversarial test questions about the
+seeds, measured on 2026-12-05; each floor allows one question more to go wrong than measured, as
+llama.cpp's log-probabilities move slightly with its thread count. The judged fundus figures
+(README) take ~9 min to measure and are left to ``rag eval --judge on``.
 """
 
 from __future__ import annotations
@@ -22,17 +28,24 @@ import pytest
 
 from rag.evaluate.gold import default_gold_path, load_gold
 from rag.evaluate.runner import evaluate, summarize
+from rag.models.llm import gguf_path, is_provisioned
 from rag.types import GoldItem
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNDUS = ROOT.parent / "shared" / "corpora" / "fundus-news"
 FUNDUS_GOLD = ROOT / "eval" / "gold_fundus.jsonl"
+ADVERSARIAL = ROOT / "eval" / "adversarial.jsonl"
 
 # metric → (floor, "min" | "max"): "min" fails below the floor, "max" above it
 SEEDS_FLOORS = {"recall@5": (0.916, "min"), "key_fact_accuracy": (0.733, "min"),
                 "abstention_recall": (0.714, "min"), "false_abstention_rate": (0.017, "max")}
 FUNDUS_FLOORS = {"recall@5": (0.902, "min"), "key_fact_accuracy": (0.646, "min"),
                  "abstention_recall": (0.235, "min"), "false_abstention_rate": (0.086, "max")}
+
+# with the judge: measured 42/60 key facts, 11/14 refusals, 3/60 false refusals; 7/22 adversarial refused
+SEEDS_JUDGED_FLOORS = {"key_fact_accuracy": (0.683, "min"), "abstention_recall": (0.714, "min"),
+                       "false_abstention_rate": (0.067, "max")}
+ADVERSARIAL_JUDGED_FLOORS = {"abstention_recall": (0.272, "min")}
 
 
 def below(summary: dict[str, float], floors: dict[str, tuple[float, str]]) -> list[str]:
@@ -101,3 +114,42 @@ def test_fundus_test_split_over_its_pages_stays_above_its_floors(fundus_test_ass
     summary = summarize(evaluate(fundus_test_assistant, items))
     assert summary["n"] == 99
     assert not below(summary, FUNDUS_FLOORS), below(summary, FUNDUS_FLOORS)
+
+
+@pytest.fixture(scope="module")
+def judge_url(tmp_path_factory) -> Iterator[str]:
+    """The local language model's server for the judged floors (stopped after the module)."""
+    if not is_provisioned():
+        pytest.fail("the local language model is not provisioned: run `rag llm provision` (.ci/install does)")
+    from rag.models.llm_server import LocalLLMServer
+
+    with LocalLLMServer(gguf_path(), log_path=tmp_path_factory.mktemp("llm") / "server.log") as server:
+        yield server.base_url
+
+
+def judged(assistant, url: str):
+    """The same assistant with the local model as its judge (quoted answers)."""
+    from rag import Assistant
+    from rag.answer.judge import LLMJudge
+    from rag.models.chat import OpenAIChat
+
+    chat = OpenAIChat(url, timeout=300)
+    made = Assistant(assistant.store, assistant.embedder, second_encoder=assistant.second_encoder, llm=chat,
+                     judge=LLMJudge(chat))
+    assert made.judge is not None and made.calibration is not None
+    return made
+
+
+@pytest.mark.slow
+def test_seeds_test_split_with_the_judge_stays_above_its_floors(assistant, judge_url) -> None:
+    items = [item for item in load_gold(default_gold_path()) if item.split == "test"]
+    summary = summarize(evaluate(judged(assistant, judge_url), items, mode="extract"))
+    assert not below(summary, SEEDS_JUDGED_FLOORS), below(summary, SEEDS_JUDGED_FLOORS)
+
+
+@pytest.mark.slow
+def test_adversarial_seed_questions_are_refused_with_the_judge(assistant, judge_url) -> None:
+    items = [i for i in load_gold(ADVERSARIAL) if i.split == "test" and "corpus:seeds" in i.tags]
+    assert len(items) == 22 and not any(i.answerable for i in items)
+    summary = summarize(evaluate(judged(assistant, judge_url), items, mode="extract"))
+    assert not below(summary, ADVERSARIAL_JUDGED_FLOORS), below(summary, ADVERSARIAL_JUDGED_FLOORS)
