@@ -4,8 +4,8 @@ Selection and abstention stay with the retrieval, the answerability rules and (w
 the judge, which reads the model's log-probabilities, never its words: the extractive answerer
 picks the quotes, the model rewrites them as a direct answer with ``[n]`` markers, and each
 sentence is shown only if its citation supports it (``claims.py``) and it is close to a sentence
-of the cited passage in the embedding space. If none survives, or the
-model cannot be reached, the extractive answer is shown with a short note.
+of the cited passage in the embedding space. If none survives, or the model cannot be reached,
+the extractive answer is shown with a short note.
 """
 
 from __future__ import annotations

@@ -132,14 +132,11 @@ def judge_url(tmp_path_factory) -> Iterator[str]:
 
 
 def judged(assistant, url: str):
-    """The same assistant with the local model as its judge (quoted answers)."""
-    from rag import Assistant
+    """The same assistant (its loaded store and models shared) with the local model as its judge (quoted answers)."""
     from rag.answer.judge import LLMJudge
     from rag.models.chat import OpenAIChat
 
-    chat = OpenAIChat(url, timeout=300)
-    made = Assistant(assistant.store, assistant.embedder, second_encoder=assistant.second_encoder, llm=chat,
-                     judge=LLMJudge(chat))
+    made = assistant.configured(judge=LLMJudge(OpenAIChat(url, timeout=300)))
     assert made.judge is not None and made.calibration is not None
     return made
 
