@@ -14,6 +14,7 @@ _EXPORTS = {
     "Chunk": "rag.types",
     "Citation": "rag.types",
     "Hit": "rag.types",
+    "Quoted": "rag.types",
     "RagError": "rag.errors",
     "InvalidQuestionError": "rag.errors",
     "ModelError": "rag.errors",

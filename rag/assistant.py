@@ -34,7 +34,7 @@ from rag.models.e5_numpy import query_encoder
 from rag.retrieve.hybrid import HybridRetriever, Retrieval, RetrievalConfig
 from rag.retrieve.query import check_k, clean_question, without_surrogates
 from rag.store.base import Store
-from rag.types import Answer, Article, Hit
+from rag.types import Answer, Article, Hit, Quoted
 
 __all__ = ["Assistant", "check_k", "clean_question"]
 MODES = ("auto", "generate", "extract")
@@ -239,8 +239,8 @@ class Assistant:
         return final
 
     def ask_stream(self, question: str, *, k: int = 5, mode: str = "auto", since: object = None,
-                   until: object = None, sources: object = None) -> Iterator[str | Answer]:
-        """Like ``ask``, but yields each checked sentence of a generated answer as it is written, then the ``Answer``."""
+                   until: object = None, sources: object = None) -> Iterator[Quoted | str | Answer]:
+        """``ask`` as events: a written answer's quotes (``Quoted``) and checked sentences (``str``), then the ``Answer``."""
         text, k = clean_question(question), check_k(k)
         self._check_mode(mode)
         filters = make_filters(since, until, sources)
@@ -259,12 +259,13 @@ class Assistant:
             raise InvalidQuestionError("No language model is configured: set RAG_LLM (local, or an OpenAI-compatible "
                                        "URL) or ask with mode='extract'.")
 
-    def _answer(self, state: _State, retrieval: Retrieval, question: str, mode: str) -> Iterator[str | Answer]:
+    def _answer(self, state: _State, retrieval: Retrieval, question: str, mode: str) -> Iterator[Quoted | str | Answer]:
         """The answering stage over one retrieval: the rules, then the judge, then quote or write."""
         writer = self.generator if mode != "extract" else None
         stage = AnswerStage(state.scorer, state.check, self.answerer, writer, self.judge, self.calibration)
         asked = without_surrogates(question)
         for event in stage.stream(retrieval):
+            event = Quoted(replace(event.answer, question=asked)) if isinstance(event, Quoted) else event
             yield replace(event, question=asked) if isinstance(event, Answer) else event
 
     def ask_and_search(self, question: str, *, k: int = 5, depth: int = 10,

@@ -155,6 +155,7 @@ class Answer:
     answerer: str = "extractive"  # which answerer wrote the text: "extractive" or "generative"
     note: str = ""  # shown with the answer: why it was not generated, or how many sentences were dropped
     dropped: tuple[str, ...] = ()  # generated sentences not shown because their citation does not support them
+    requoted: tuple[str, ...] = ()  # generated sentences shown as their quote: they lost a number, date or name of it
     confidence: float | None = None  # the judge's calibrated probability that the articles answer; None: not judged
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,10 +169,18 @@ class Answer:
             "answerer": self.answerer,
             "note": self.note,
             "dropped": list(self.dropped),
+            "requoted": list(self.requoted),
             "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
         }
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A streamed event: the quoted answer, shown while the language model writes its own (which follows)."""
+
+    answer: Answer
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,31 @@ def unsupported(claim: Claim, passages: Sequence[str], *, question: str = "",
         if not mentions(name, evidence) and not mentions(name, question) and not similar(name, evidence):
             return f"{name} is not in the cited passage"
     return ""
+
+
+def lost_fact(claim: Claim, quotes: Sequence[str], *, ordinary: Callable[[str], bool] = lambda word: False,
+              similar: Callable[[str, str], bool] = lambda name, text: False) -> str:
+    """Which number, date or name of the quotes the claim restates it leaves out ("" when it keeps them all).
+
+    The reverse of ``unsupported``, with the same normalisation: 1.500 = 1,500, März = March,
+    Deutschland = Germany; a name counts as kept when any of its words is ("Merz" for "Friedrich Merz").
+    """
+    said = claim.bare
+    values = numbers(said)
+    said_codes = {code for m in find_countries(said) for code in m.codes}
+    for quote in quotes:
+        for surface, options in numerals(quote):
+            if not options & values:
+                return f"the number {surface}"
+        if calendar_words(quote) - calendar_words(said):
+            return "a date"
+        countries = find_countries(quote)
+        for mention in countries:
+            if not mention.codes & said_codes:
+                return mention.text
+        country_words = {fold(w) for m in countries for w in m.text.split()}
+        for name in names(quote, ordinary=ordinary):
+            parts = [p for p in name.split() if fold(p) not in country_words]
+            if parts and not any(mentions(p, said) or similar(p, said) for p in parts):
+                return name
+    return ""

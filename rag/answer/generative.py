@@ -19,14 +19,14 @@ from functools import lru_cache
 import numpy as np
 
 from rag.answer.base import frame
-from rag.answer.claims import Claim, split_claims, unsupported
+from rag.answer.claims import Claim, lost_fact, split_claims, unsupported
 from rag.answer.evidence import ScoredSentence
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.errors import LLMError
 from rag.models.base import QueryEncoder
 from rag.models.chat import ChatModel, Message, describe
 from rag.retrieve.hybrid import Retrieval
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, Quoted
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
@@ -52,10 +52,13 @@ _REFUSAL = re.compile(
 NOTES = {
     "en": {"unreachable": "The language model could not answer ({why}); the answer quotes the articles instead.",
            "unchecked": "No generated sentence could be checked against its source; the answer quotes the articles.",
-           "dropped": "{n} generated sentence(s) left out: their sources do not support them."},
+           "dropped": "{n} generated sentence(s) left out: their sources do not support them.",
+           "requoted": "{n} generated sentence(s) shown as their quotes: the rewrite lost a number, date or name."},
     "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
            "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
-           "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht."},
+           "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht.",
+           "requoted": "{n} erzeugte(r) Satz/Sätze als Zitat gezeigt: die Umformulierung verlor eine Zahl, ein "
+                       "Datum oder einen Namen."},
 }
 
 
@@ -103,13 +106,14 @@ class GenerativeAnswerer:
         assert final is not None
         return final
 
-    def stream(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence]) -> Iterator[str | Answer]:
-        """Checked sentences as the model completes them, then the final ``Answer``.
+    def stream(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence]) -> Iterator[Quoted | str | Answer]:
+        """The quoted answer at once (``Quoted``), checked sentences as the model completes them, then the ``Answer``.
 
         Whatever fails on the way (client, server, stream, parsing, checking) ends in the quoted
         answer with a note naming the cause, logged once with its traceback; never in an error.
         """
         quoted = self.extractive.answer(retrieval, candidates)
+        yield Quoted(quoted)
         try:
             yield from self._write(retrieval, candidates, quoted)
         except Exception as exc:  # noqa: BLE001 - the quotes are a complete answer whatever the writer did
@@ -124,17 +128,23 @@ class GenerativeAnswerer:
         numbering = _Numbering(quoted)
         shown: list[str] = []
         dropped: list[str] = []
+        requoted: list[str] = []
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
-            """Check each finished sentence: shown (and yielded, renumbered) or dropped with the reason."""
+            """Check each finished sentence: shown (renumbered, or as its quote if it lost a fact of it) or dropped."""
             for claim in claims:
                 verdict = self._check(claim, retrieval, quoted, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
-                else:
-                    shown.append(numbering.render(claim))
-                    yield shown[-1]
+                    continue
+                lost = self._lost(claim, retrieval, quoted)
+                line = numbering.as_quote(claim) if lost else numbering.render(claim)
+                if lost:
+                    requoted.append(f"{claim.text} (lost {lost})")
+                if line:
+                    shown.append(line)
+                    yield line
 
         for piece in self.chat.stream(build_messages(retrieval.question, lang, sources), max_tokens=self.max_tokens):
             buffer += piece
@@ -150,7 +160,16 @@ class GenerativeAnswerer:
         if not shown:
             yield replace(quoted, note=note(lang, "unchecked"), dropped=tuple(dropped))
             return
-        yield numbering.answer(shown, self.name, tuple(dropped), note(lang, "dropped", n=len(dropped)) if dropped else "")
+        notes = ([note(lang, "dropped", n=len(dropped))] if dropped else []) + (
+            [note(lang, "requoted", n=len(requoted))] if requoted else [])
+        yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=tuple(requoted))
+
+    def _lost(self, claim: Claim, retrieval: Retrieval, quoted: Answer) -> str:
+        """The number, date or name of its cited quotes that a supported sentence leaves out ("" if none)."""
+        exists = range(1, len(quoted.citations) + 1)
+        quotes = [quoted.citations[m - 1].quote for m in claim.markers if m in exists]
+        return lost_fact(claim, quotes, ordinary=lambda word: self.ordinary(word, retrieval.language),
+                         similar=self._similar)
 
     def _check(self, claim: Claim, retrieval: Retrieval, quoted: Answer, candidates: Sequence[ScoredSentence]) -> str:
         """Why a generated sentence may not be shown ("" if it may)."""
@@ -203,6 +222,7 @@ class _Numbering:
             if numbers:
                 self.groups[numbers[0]] = numbers
         self.order: list[int] = []
+        self.quoted_once: set[int] = set()
 
     def render(self, claim: Claim) -> str:
         """The sentence with its markers, renumbered, before its final punctuation."""
@@ -214,6 +234,18 @@ class _Numbering:
         markers = "".join(f"[{self.order.index(n) + 1}]" for n in dict.fromkeys(cited))
         body, end = re.match(r"(.*?)([.!?…]*)$", _strip_markers(claim.text), re.DOTALL).groups()  # type: ignore[union-attr]
         return f"{body.rstrip()} {markers}{end or '.'}"
+
+    def as_quote(self, claim: Claim) -> str:
+        """The quotes the sentence cites, verbatim with their markers (each quote shown once; "" if all were)."""
+        exists = range(1, len(self.quoted.citations) + 1)
+        heads = [m for m in claim.markers if m in exists and m not in self.quoted_once]
+        self.quoted_once.update(heads)
+        lines = []
+        for head in heads:
+            body, end = re.match(r"(.*?)([.!?…]*)$", self.quoted.citations[head - 1].quote.strip(),  # type: ignore[union-attr]
+                                 re.DOTALL).groups()
+            lines.append(self.render(Claim(f"„{body.strip()}“{end or '.'}", (head,))))
+        return " ".join(lines)
 
     def answer(self, lines: list[str], name: str, dropped: tuple[str, ...], text_note: str) -> Answer:
         """The final answer over the rendered sentences."""

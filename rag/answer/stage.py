@@ -13,7 +13,7 @@ from rag.answer.evidence import ScoredSentence, SentenceScorer
 from rag.answer.judge import Judge, Ruling, rule
 from rag.models.chat import describe
 from rag.retrieve.hybrid import Retrieval
-from rag.types import Answer
+from rag.types import Answer, Quoted
 
 if TYPE_CHECKING:
     from rag.answer.answerability import AnswerabilityCheck
@@ -36,8 +36,8 @@ class AnswerStage:
         self.scorer, self.check, self.answerer, self.writer = scorer, check, answerer, writer
         self.judge, self.calibration = judge, calibration
 
-    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
-        """Abstain, or yield the written answer's sentences as they come and then the ``Answer``."""
+    def stream(self, retrieval: Retrieval) -> Iterator[Quoted | str | Answer]:
+        """Abstain, or yield the quoted answer, the written answer's sentences as they come, then the ``Answer``."""
         verdict = self.check.check(retrieval, self.scorer.score(retrieval))
         if verdict.reason:
             yield abstention(retrieval, verdict.reason)
@@ -57,7 +57,9 @@ class AnswerStage:
                 retrieval, candidates = self.judged(retrieval, ruling, candidates)
         events = self.writer.stream(retrieval, candidates) if self.writer else [self.answerer.answer(retrieval, candidates)]
         for event in events:
-            if isinstance(event, Answer):
+            if isinstance(event, Quoted):
+                event = Quoted(replace(event.answer, confidence=ruling.confidence if ruling else None))
+            elif isinstance(event, Answer):
                 event = replace(event, confidence=ruling.confidence if ruling else None,
                                 note=" ".join(n for n in (event.note, note) if n))
             yield event

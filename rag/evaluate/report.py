@@ -12,9 +12,9 @@ COLUMNS = [
     ("citation_precision", "CitP"), ("citation_recall", "CitR"),
     ("abstention_precision", "AbstP"), ("abstention_recall", "AbstR"),
     ("false_abstention_rate", "FalseAbst"), ("judge_auc", "JudgeAUC"), ("generated_share", "Gen"), ("language_match", "Lang"),
-    ("unsupported_rate", "Unsup"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
+    ("unsupported_rate", "Unsup"), ("requoted_rate", "Requoted"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
 ]
-_OPTIONAL = {"generated_share", "language_match", "unsupported_rate", "judge_auc"}  # shown only when measured
+_OPTIONAL = {"generated_share", "language_match", "unsupported_rate", "requoted_rate", "judge_auc"}  # shown only when measured
 
 
 def _columns(tables: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: list[tuple[str, str]]) -> list[tuple[str, str]]:

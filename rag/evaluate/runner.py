@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -35,7 +36,15 @@ class ItemResult:
     answer_language: str | None = None  # of a generated answer
     sentences_shown: int = 0  # generated sentences shown
     sentences_dropped: int = 0  # generated sentences left out because their citation did not support them
+    sentences_requoted: int = 0  # generated sentences shown as their quote because they lost a fact of it
     confidence: float | None = None  # the judge's probability that the articles answer (None: not judged)
+
+
+def written_language(text: str) -> str:
+    """The language a written answer is in: of its own words, leaving out the quotes it shows verbatim („…“),
+    unless it is nothing but quotes."""
+    own = re.sub(r"„[^“]*“", " ", text)
+    return identify(own if re.search(r"[^\W\d_]{3}", re.sub(r"\[\d+\]", " ", own)) else text)
 
 
 def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10, mode: str | None = None) -> ItemResult:
@@ -58,9 +67,10 @@ def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10
         citation_precision=metrics.citation_precision(cited, item.evidence) if answered else None,
         citation_recall=metrics.citation_recall(cited, item.evidence) if answered else None,
         seconds=seconds, answer=answer.text, answerer=getattr(answer, "answerer", "extractive"),
-        answer_language=identify(answer.text) if generated else None,
+        answer_language=written_language(answer.text) if generated else None,
         sentences_shown=len(split_claims(answer.text)) if generated else 0,
-        sentences_dropped=len(getattr(answer, "dropped", ())), confidence=getattr(answer, "confidence", None),
+        sentences_dropped=len(getattr(answer, "dropped", ())),
+        sentences_requoted=len(getattr(answer, "requoted", ())), confidence=getattr(answer, "confidence", None),
     )
 
 
@@ -107,6 +117,7 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, Any]:
     out["language_match"] = metrics.mean(float(r.answer_language == r.language) for r in generated)
     written = sum(r.sentences_shown + r.sentences_dropped for r in results)
     out["unsupported_rate"] = sum(r.sentences_dropped for r in results) / written if written else None
+    out["requoted_rate"] = sum(r.sentences_requoted for r in results) / written if written else None
     seconds = [r.seconds for r in results]
     out["latency_p50_ms"] = 1000 * metrics.percentile(seconds, 50) if seconds else None
     out["latency_p95_ms"] = 1000 * metrics.percentile(seconds, 95) if seconds else None

@@ -11,7 +11,8 @@ from pathlib import Path
 from rag.config import MAX_K, Settings, default_index_dir, default_seeds_dir
 from rag.errors import CorruptIndexError, IndexMissingError, RagError, StaleIndexError
 from rag.retrieve.filtering import make_filters, no_match
-from rag.ui.printing import day, print_answer, print_report
+from rag.types import Answer
+from rag.ui.printing import day, print_answer, print_event, print_report
 from rag.ui.llm import add_llm_command
 from rag.ui.quiet import configure_output
 from rag.ui.target import corpus_folder, manifest_of, print_ray_report, ray_embedding, ray_options, store_url
@@ -94,11 +95,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         assistant = _load(args, llm=chat)
         answer = None
         for event in assistant.ask_stream(args.question, k=args.k, mode=args.mode, **_filters(args)):
-            if isinstance(event, str):
-                if not args.json:
-                    print(event, flush=True)
-            else:
+            if isinstance(event, Answer):
                 answer = event
+            elif not args.json:
+                print_event(event)  # the quotes at once, then each written sentence as it comes
     finally:
         if server is not None:
             server.stop()
@@ -106,7 +106,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print_answer(answer, streamed=answer.answerer == "generative")
+        print_answer(answer, streamed=answer.answerer == "generative")  # quotes after a failed writer: with markers
     return 0
 
 

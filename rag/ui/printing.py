@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TextIO
 
@@ -26,6 +27,17 @@ def print_report(report, out: TextIO) -> None:  # noqa: ANN001 - a BuildReport
 def day(date: str | None) -> str:
     """The day of an ISO date, or "undated"."""
     return date[:10] if date else "undated"
+
+
+def print_event(event) -> None:  # noqa: ANN001 - a Quoted or a written sentence (str)
+    """A streamed event at once: the quoted answer as "> " lines (markers left out), or a written sentence."""
+    if isinstance(event, str):
+        print(event, flush=True)
+        return
+    for line in event.answer.text.splitlines():
+        if line.strip():
+            print("> " + " ".join(re.sub(r"\[\d+\]", " ", line).split()).replace(" :", ":"), flush=True)
+    print(flush=True)
 
 
 def print_answer(answer, *, streamed: bool = False) -> None:  # noqa: ANN001 - an Answer

@@ -11,7 +11,7 @@ import gradio as gr
 from rag.answer.followup import rewrite_followup
 from rag.errors import InvalidQuestionError
 from rag.retrieve.query import clean_question
-from rag.types import Answer, Article
+from rag.types import Answer, Article, Quoted
 from rag.ui.views import render_answer, render_error, render_partial, render_user
 
 log = logging.getLogger("rag.app")
@@ -77,7 +77,7 @@ def respond_stream(
     assistant: AssistantLike, pending: str, messages: Messages | None, history: list[str] | None, k: object,
     mode: str = "auto", since: object = None, until: object = None, sources: object = None,
 ) -> Iterator[tuple[Messages, list[str], str]]:
-    """Like ``respond``, showing each checked sentence of a generated answer as it is written."""
+    """Like ``respond``, showing the quoted answer at once and each checked sentence of a written one above it."""
     messages, history = list(messages or []), list(history or [])
     if not pending or not pending.strip():
         yield messages, history, ""
@@ -93,13 +93,17 @@ def respond_stream(
         stream = getattr(assistant, "ask_stream", None)
         events = stream(question, k=as_k(k), mode=mode, **filters) if stream else [assistant.ask(question, k=as_k(k), **filters)]  # type: ignore[arg-type]
         sentences: list[str] = []
-        answer = None
+        answer, quoted = None, None
         for event in events:
             if isinstance(event, Answer):
                 answer = event
+                continue
+            if isinstance(event, Quoted):
+                quoted = event.answer
             else:
                 sentences.append(event)
-                yield [*messages, {"role": "assistant", "content": render_partial(sentences, interpreted=shown)}], history, ""
+            partial = render_partial(sentences, interpreted=shown, quoted=quoted)
+            yield [*messages, {"role": "assistant", "content": partial}], history, ""
     except InvalidQuestionError as exc:
         content = render_error(str(exc))
     except Exception:

@@ -15,6 +15,7 @@ LABELS: dict[str, dict[str, str]] = {
         "error_title": "Could not answer", "passage": "Passage",
         "confidence": "confidence {p}%",
         "confidence_help": "How likely the language model judges the best passages to answer the question",
+        "writing": "Writing the answer from these quotes …",
     },
     "de": {
         "sources": "Quellen", "unknown_source": "unbekannte Quelle", "undated": "undatiert",
@@ -22,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "error_title": "Keine Antwort möglich", "passage": "Passage",
         "confidence": "Konfidenz {p} %",
         "confidence_help": "Wie wahrscheinlich die besten Passagen die Frage laut Sprachmodell beantworten",
+        "writing": "Die Antwort wird aus diesen Zitaten geschrieben …",
     },
 }
 CORPUS_HEADERS = ["Date", "Outlet", "Title", "Words", "Article id", "URL"]
@@ -129,11 +131,19 @@ def render_answer(answer: Answer, *, interpreted: str | None = None) -> str:
     )
 
 
-def render_partial(sentences: Sequence[str], *, interpreted: str | None = None) -> str:
-    """A generated answer while it is being written: the checked sentences so far, sources still to come."""
-    text = " ".join(render_markers(s) for s in sentences)
-    return (f'<div class="rag-answer rag-streaming">{_interpreted(interpreted, "en")}'
-            f'<div class="rag-text"><p class="rag-line">{text}<span class="rag-cursor">▍</span></p></div></div>')
+def render_partial(sentences: Sequence[str], *, interpreted: str | None = None, quoted: Answer | None = None) -> str:
+    """A written answer on its way: its checked sentences so far (markers left out: the sources shown are still
+    the quotes'), above the quoted answer, which stays until the final answer replaces it."""
+    language = quoted.language if quoted is not None else "en"
+    text = " ".join(esc(_strip_markers(s)) for s in sentences)
+    writing = (f'<div class="rag-writing"><div class="rag-writing-label">{labels(language)["writing"]}</div>'
+               f'<p class="rag-line">{text}<span class="rag-cursor">▍</span></p></div>')
+    below = render_answer(quoted) if quoted is not None else ""
+    return f'<div class="rag-answer rag-streaming">{_interpreted(interpreted, language)}{writing}{below}</div>'
+
+
+def _strip_markers(sentence: str) -> str:
+    return " ".join(re.sub(r"\[\d+\]", " ", sentence).split()).replace(" .", ".").replace(" ,", ",")
 
 
 def render_abstention(answer: Answer, *, interpreted: str | None = None) -> str:
@@ -190,6 +200,9 @@ CSS = """
 .rag-confidence { font-size: .78em; opacity: .6; margin-left: .6rem; font-weight: normal; }
 .rag-note { font-size: .82em; opacity: .75; margin: .2rem 0 .4rem 0; font-style: italic; }
 .rag-cursor { opacity: .5; margin-left: .15em; }
+.rag-writing { border-left: 3px solid #a5b4fc; padding: .1rem 0 .1rem .6rem; margin-bottom: .5rem; }
+.rag-writing-label { font-size: .8em; opacity: .65; font-style: italic; }
+.rag-streaming .rag-generative, .rag-streaming .rag-extractive { opacity: .85; }
 .rag-interpreted { font-size: .85em; opacity: .75; margin-bottom: .4rem; font-style: italic; }
 details.rag-sources, details.rag-closest { margin-top: .6rem; }
 details.rag-sources > summary, details.rag-closest > summary { cursor: pointer; font-weight: 600;

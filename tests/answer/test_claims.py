@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claims import Claim, calendar_words, mentions, names, numbers, split_claims, unsupported
+from rag.answer.claims import Claim, calendar_words, lost_fact, mentions, names, numbers, split_claims, unsupported
 
 PASSAGE = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. Bürgermeisterin Anna Kowalczyk "
            "nannte am Dienstag Kosten von 1,2 Milliarden Euro. Frankreich beteiligt sich nicht.")
@@ -94,3 +94,32 @@ def test_a_german_date_does_not_end_a_sentence():
     claims = split_claims("Er wird am 6. Jänner teilnehmen [1]. Das Treffen war am 15. Dezember 2025 [2]. Sie wurde 3. [1]. Danach ging sie [2].")
     assert [c.text for c in claims] == ["Er wird am 6. Jänner teilnehmen [1].", "Das Treffen war am 15. Dezember 2025 [2].",
                                         "Sie wurde 3. [1].", "Danach ging sie [2]."]
+
+
+QUOTE = "Am Dienstag sagte Kanzler Friedrich Merz, Deutschland schicke 1.500 Soldaten nach Litauen."
+GERMAN_NOUNS = {"Kanzler", "Soldaten"}
+
+
+@pytest.mark.parametrize("sentence", [
+    "On Tuesday Merz said Germany would send 1,500 soldiers to Lithuania [1].",
+    "Friedrich Merz sagte am Dienstag, Deutschland schicke 1500 Soldaten nach Litauen [1].",
+])
+def test_a_restatement_that_keeps_every_number_date_and_name_loses_nothing(sentence):
+    assert lost_fact(Claim(sentence, (1,)), [QUOTE], ordinary=lambda w: w in GERMAN_NOUNS) == ""
+
+
+@pytest.mark.parametrize("sentence, lost", [
+    ("On Tuesday Merz said Germany would send soldiers to Lithuania [1].", "the number 1.500"),
+    ("Merz said Germany would send 1,500 soldiers to Lithuania [1].", "a date"),
+    ("On Tuesday Merz said 1,500 soldiers would go to Lithuania [1].", "Deutschland"),
+    ("On Tuesday the chancellor said Germany would send 1,500 soldiers to Lithuania [1].", "Friedrich Merz"),
+])
+def test_a_restatement_that_drops_a_fact_of_its_quote_names_it(sentence, lost):
+    assert lost_fact(Claim(sentence, (1,)), [QUOTE], ordinary=lambda w: w in GERMAN_NOUNS) == lost
+
+
+def test_a_name_given_in_another_language_counts_as_kept_when_similar_says_so():
+    quote = "Die Europäische Union beschloss Sanktionen."
+    claim = Claim("The EU decided on sanctions [1].", (1,))
+    assert lost_fact(claim, [quote], ordinary=lambda w: w in {"Sanktionen"}) == "Europäische Union"
+    assert lost_fact(claim, [quote], ordinary=lambda w: w in {"Sanktionen"}, similar=lambda name, text: True) == ""

@@ -12,12 +12,13 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer, build_messages
 from rag.errors import LLMError
 from rag.retrieve.hybrid import Retrieval
-from rag.types import Answer, Article, Hit
+from rag.types import Answer, Article, Hit, Quoted
 
 BODY = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. "
         "Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro.")
 ARTICLE = Article("a", "Rheinfeld baut", BODY, date="2025-03-04", source="Rheinpost")
 EMB = FakeEmbedder()
+NOUNS = {"Stadt", "Wohnungen", "Bürgermeisterin", "Kosten", "Euro", "Milliarden"}
 CONFIG = AnswerConfig(abstain_below=0.0, check_entities=False, second_within=1.0, continue_within=0.0)
 
 
@@ -55,17 +56,23 @@ def run(store, reply: str = "", *, error: Exception | None = None, question: str
     verdict = AnswerabilityCheck(store, config=CONFIG).check(r, SentenceScorer(store, config=CONFIG).score(r))
     chat = ScriptedChat(reply, error, fail_after)
     writer = GenerativeAnswerer(chat, EMB, extractive=ExtractiveAnswerer(config=CONFIG), min_cosine=-1.0,
-                                name_cosine=2.0)  # the fake embedder cannot judge closeness
-    events = list(writer.stream(r, verdict.candidates))
+                                name_cosine=2.0,  # the fake embedder cannot judge closeness
+                                ordinary=lambda word, language: word in NOUNS)
+    quoted, *events = list(writer.stream(r, verdict.candidates))
+    assert isinstance(quoted, Quoted) and quoted.answer.answerer == "extractive"  # the quotes come first, always
     return events, chat
 
 
+KEPT = ("Rheinfeld wants to build about 1,500 new flats by 2030 [1]. "
+        "Mayor Anna Kowalczyk put the cost at 1.2 billion euros on Tuesday [2].")
+
+
 def test_checked_sentences_stream_first_and_markers_point_at_their_quotes(store):
-    events, chat = run(store, "Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2].")
+    events, chat = run(store, KEPT)
     *sentences, answer = events
     assert isinstance(answer, Answer) and all(isinstance(s, str) for s in sentences) and len(sentences) == 2
-    assert answer.answerer == "generative" and not answer.abstained and answer.dropped == ()
-    assert answer.text == "Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2]."
+    assert answer.answerer == "generative" and not answer.abstained and answer.dropped == () == answer.requoted
+    assert answer.text == KEPT and answer.note == ""
     assert [c.number for c in answer.citations] == [1, 2]
     assert "1.500 neue Wohnungen" in answer.citations[0].quote and "1,2 Milliarden" in answer.citations[1].quote
     prompt = chat.prompts[0][-1]["content"]
@@ -74,21 +81,32 @@ def test_checked_sentences_stream_first_and_markers_point_at_their_quotes(store)
 
 
 def test_only_the_cited_sources_remain_renumbered_in_order(store):
-    *_, answer = run(store, "The cost is 1.2 billion euros [2].")[0]
-    assert answer.text == "The cost is 1.2 billion euros [1]." and len(answer.citations) == 1
+    *_, answer = run(store, "Kowalczyk named a cost of 1.2 billion euros on Tuesday [2].")[0]
+    assert answer.text == "Kowalczyk named a cost of 1.2 billion euros on Tuesday [1]." and len(answer.citations) == 1
     assert "1,2 Milliarden" in answer.citations[0].quote
 
 
 def test_a_marker_without_a_source_is_left_out_and_one_without_any_source_is_dropped(store):
-    *_, answer = run(store, "Rheinfeld builds 1,500 flats [1][9]. The cost is 1.2 billion euros [7].")[0]
-    assert answer.text == "Rheinfeld builds 1,500 flats [1]." and len(answer.citations) == 1
+    *_, answer = run(store, "Rheinfeld builds 1,500 flats by 2030 [1][9]. The cost is 1.2 billion euros [7].")[0]
+    assert answer.text == "Rheinfeld builds 1,500 flats by 2030 [1]." and len(answer.citations) == 1
     assert len(answer.dropped) == 1 and "does not exist" in answer.dropped[0]
 
 
 def test_an_unsupported_sentence_is_dropped_counted_and_noted(store):
-    *_, answer = run(store, "Rheinfeld builds 1,500 flats [1]. Mayor Schmidt pays 3 billion euros [2].")[0]
-    assert answer.text == "Rheinfeld builds 1,500 flats [1]." and len(answer.dropped) == 1
+    *_, answer = run(store, "Rheinfeld builds 1,500 flats by 2030 [1]. Mayor Schmidt pays 3 billion euros [2].")[0]
+    assert answer.text == "Rheinfeld builds 1,500 flats by 2030 [1]." and len(answer.dropped) == 1
     assert "number 3" in answer.dropped[0] and "1 generated sentence" in answer.note
+
+
+def test_a_sentence_that_loses_a_fact_of_its_quote_is_shown_as_that_quote_once(store):
+    reply = ("Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2]. "
+             "The mayor presented it [2].")
+    *sentences, answer = run(store, reply)[0]
+    quote = "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."
+    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].", quote]
+    assert answer.text == " ".join(sentences) and answer.answerer == "generative" and answer.dropped == ()
+    assert [r.split(" (lost ")[1] for r in answer.requoted] == ["a date)", "the number 1,2)"]
+    assert "2 generated sentence(s) shown as their quotes" in answer.note
 
 
 def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):

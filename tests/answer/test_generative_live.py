@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag import Assistant
+from rag import Assistant, Quoted
 from rag.lang.identify import identify
 from rag.models.chat import OpenAIChat
 from rag.models.llm import gguf_path, is_provisioned
@@ -56,7 +56,8 @@ def check_citations(answer, assistant: Assistant) -> None:
 def test_an_english_question_gets_a_checked_english_answer(writer):
     assistant, _ = writer
     events = list(assistant.ask_stream("What did Germany offer?", mode="generate"))
-    *sentences, answer = events
+    quoted, *sentences, answer = events
+    assert isinstance(quoted, Quoted) and quoted.answer.answerer == "extractive"  # the quotes first, at once
     assert answer.answerer == "generative", (answer.note, answer.dropped)
     assert sentences and all(s in answer.text for s in sentences)  # streamed, sentence by sentence
     assert identify(answer.text) == "en" and "NATO" in answer.text, answer.text

@@ -125,7 +125,8 @@ def test_text_table_lists_configs_slices_and_metrics(tables):
 def test_markdown_table_hand_checked_row(tables):
     md = markdown_table(tables)
     lines = md.splitlines()
-    shown = [label for key, label in COLUMNS if key not in ("generated_share", "language_match", "unsupported_rate", "judge_auc")]
+    shown = [label for key, label in COLUMNS if key not in ("generated_share", "language_match", "unsupported_rate", "requoted_rate",
+                                                             "judge_auc")]
     assert lines[0] == "| config | slice | n | " + " | ".join(shown) + " |"  # no generated or judged answers: no such columns
     assert lines[1] == "|" + "---|" * (3 + len(shown))
     assert lines[2] == ("| default | all | 4 | 0.000 | 0.500 | 0.500 | 1.000 | 0.321 | 0.482 | 0.500 | 1.000 | "
@@ -241,3 +242,14 @@ def test_judge_auc_counts_rule_refusals_as_zero_and_is_absent_without_a_judge():
     # positives 0.9 and 0 (refused by the rules) against negatives 0.2 and 0.95: 1 of 4 pairs won
     assert summarize(judged)["judge_auc"] == pytest.approx(0.25)
     assert summarize([change(r, confidence=None) for r in judged])["judge_auc"] is None
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Germany offered to station soldiers on NATO territory [1]. „Deutschland bietet an, Soldaten zu stationieren“ [2].",
+     "en"),
+    ("„Deutschland bietet an, Soldaten auf NATO-Gebiet zu stationieren, sagte der Kanzler am Dienstag“ [1].", "de"),
+])
+def test_a_written_answer_is_in_the_language_of_its_own_words_unless_it_only_quotes(text, language):
+    from rag.evaluate.runner import written_language
+
+    assert written_language(text) == language

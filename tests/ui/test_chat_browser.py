@@ -268,6 +268,7 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     assert client.predict("Wer soll den Waffenstillstand überwachen?", 3, api_name="/ask")["language"] == "de"
 
 
+FINAL = ".rag-answer.rag-generative:not(.rag-streaming *)"  # the written answer, no longer a partial
 WRITING_LOG: dict[str, Path] = {}  # the writing app's URL -> its log
 
 
@@ -297,17 +298,26 @@ def test_a_generated_english_answer_streams_in_and_cites_highlighted_german_sour
         tab.goto(writing_server)
         tab.wait_for_selector("#rag-question textarea", timeout=60_000)
         assert tab.locator("#rag-mode").is_visible()
-        # every element added to the chat is seen, however briefly it stays (a fast answer replaces its partial soon)
-        tab.evaluate("""() => { window.sawStreaming = false;
-            new MutationObserver(() => { if (document.querySelector('.rag-streaming')) window.sawStreaming = true; })
-                .observe(document.body, {childList: true, subtree: true}); }""")
+        # every state of the reply is recorded, however briefly it stays (a fast answer replaces its partial soon)
+        tab.evaluate("""() => { window.seen = [];
+            const note = (what) => { if (window.seen[window.seen.length - 1] !== what) window.seen.push(what); };
+            new MutationObserver(() => {
+                if (document.querySelector('.rag-streaming .rag-extractive .rag-sources')) note('quoted');
+                const line = document.querySelector('.rag-streaming .rag-writing .rag-line');
+                if (line && line.textContent.replace('▍', '').trim()) note('writing');
+                if (document.querySelector(FINAL)) note('final');
+            }).observe(document.body, {childList: true, subtree: true, characterData: true}); }""".replace(
+            "FINAL", repr(FINAL)))
         submit(tab, "What did Germany offer?")
-        tab.wait_for_selector(".rag-answer .rag-sources", timeout=WRITING_TIMEOUT_MS)
-        assert tab.evaluate("window.sawStreaming")  # sentences appeared while it wrote, before the sources
+        tab.wait_for_selector(FINAL, timeout=WRITING_TIMEOUT_MS)
+        seen = tab.evaluate("window.seen")
+        # the quotes came first, with their sources; the written answer then took their place
+        assert seen[0] == "quoted" and seen[-1] == "final", seen
+        assert tab.locator(".rag-streaming").count() == 0 and tab.locator(".rag-writing").count() == 0
         reply = tab.locator(".rag-answer").last
         text = reply.locator(".rag-text").inner_text()
         assert "rag-generative" in (reply.get_attribute("class") or ""), text
-        assert re.search(r"NATO", text) and re.search(r"territor|area|soil|ground", text, re.IGNORECASE), text
+        assert re.search(r"NATO", text) and re.search(r"territor|area|soil|ground|Gebiet", text, re.IGNORECASE), text
         assert reply.locator(".rag-sources mark").count() >= 1  # the German quote, highlighted
         assert "NATO-Gebiet" in " ".join(reply.locator(".rag-sources .rag-passage").all_inner_texts())
         tab.screenshot(path=str(ARTIFACTS / "test_generated_answer.png"), full_page=True)
@@ -329,7 +339,8 @@ def test_the_ask_endpoint_returns_a_written_answer(writing_server: str) -> None:
     from gradio_client import Client
 
     result = Client(writing_server, verbose=False).predict("What did Germany offer?", 5, api_name="/ask")
-    assert result["answerer"] == "generative" and result["note"] == "", (result["note"], result["dropped"])
+    assert result["answerer"] == "generative", (result["note"], result["dropped"])
+    assert "could not" not in result["note"] and "quotes the articles" not in result["note"], result["note"]
     assert "NATO" in result["text"] and re.search(r"\[1\]", result["text"]) and result["citations"]
 
 

@@ -316,6 +316,7 @@ def test_ask_with_an_unreachable_model_quotes_with_a_note_and_keeps_the_tracebac
     log = tmp_path / "logs" / "rag.log"
     proc = ask_in_a_process(cli_index, env={"RAG_LLM": f"http://127.0.0.1:{free_port()}/v1", "RAG_LOG_FILE": str(log)})
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("> ") and "[1]" not in proc.stdout.split("\n\n")[0]  # the quotes first, unmarked
     assert "[1]" in proc.stdout and "Sources:" in proc.stdout
     assert "(The language model could not answer (cannot reach the language model" in proc.stdout
     assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
@@ -328,6 +329,7 @@ def test_ask_generate_writes_a_checked_answer_with_the_real_local_model(cli_inde
                             env={"RAG_LLM": "local", "RAG_LOG_FILE": str(tmp_path / "rag.log")})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["answerer"] == "generative" and data["note"] == "", (data["note"], data["dropped"])
+    assert data["answerer"] == "generative", (data["note"], data["dropped"])
+    assert "could not" not in data["note"] and "quotes the articles" not in data["note"], data["note"]
     assert "NATO" in data["text"] and re.search(r"\[1\]", data["text"]) and data["citations"]
     assert proc.stderr == ""

@@ -149,3 +149,14 @@ def test_the_judges_confidence_is_shown_discreetly_only_when_judged() -> None:
     refused = render_answer(Answer(question="q", text="No.", abstained=True, language="en", confidence=0.12))
     assert "confidence 12%" in refused and "rag-abstain" in refused
     assert "rag-confidence" not in render_answer(replace(answered, confidence=None))
+
+
+def test_a_partial_answer_writes_above_the_quoted_answer_in_the_question_language() -> None:
+    from rag.ui.views import render_partial
+
+    quoted = Answer("Was bietet Deutschland?", "Laut dpa [1]: Deutschland bietet an …", (citation(),), language="de")
+    page = render_partial(["Deutschland bietet Soldaten an [1]."], quoted=quoted)
+    assert "Die Antwort wird aus diesen Zitaten geschrieben" in page
+    assert page.index("Deutschland bietet Soldaten an.") < page.index("rag-card")  # written text first, no marker
+    assert "rag-cursor" in page and render_partial([], quoted=None).count("rag-card") == 0
+    assert "&lt;script&gt;" in render_partial(["<script>x</script> [1]."], quoted=quoted)
