@@ -124,8 +124,8 @@ class LocalLLMServer:
         self.stop()
 
 
-def serve(model: Path, port: int, threads: int) -> None:
-    """Run llama.cpp's server in this process until SIGTERM or SIGINT, or until its parent process is gone."""
+def serve(model: Path, port: int, threads: int, *, detached: bool = False) -> None:
+    """Run llama.cpp's server in this process until SIGTERM or SIGINT, or (unless ``detached``) its parent is gone."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
@@ -142,19 +142,20 @@ def serve(model: Path, port: int, threads: int) -> None:
     server = xllamacpp.Server(params)  # noqa: F841 - serves while referenced
     # a killed parent cannot stop its server: it is re-parented, which this notices within a second
     while signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is None:
-        if os.getppid() != parent:
+        if not detached and os.getppid() != parent:
             os._exit(0)  # at once: shutting llama.cpp down can wait for an answer in flight nobody will read
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m rag.models.llm_server --model GGUF --port N [--threads N]``."""
+    """``python -m rag.models.llm_server --model GGUF --port N [--threads N] [--detached]``."""
     parser = argparse.ArgumentParser(prog="python -m rag.models.llm_server")
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--detached", action="store_true", help="outlive the parent process (`rag llm start`)")
     args = parser.parse_args(argv)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    serve(args.model, args.port, args.threads)
+    serve(args.model, args.port, args.threads, detached=args.detached)
 
 
 if __name__ == "__main__":
