@@ -172,13 +172,22 @@ def judging() -> bool:
         raise LLMError(str(exc)) from exc
 
 
+def _reuse() -> bool:
+    """``RAG_LLM_REUSE`` (``on`` by default): whether ``open_llm`` uses a running ``rag llm start`` server."""
+    value = os.environ.get("RAG_LLM_REUSE", "").strip().lower()
+    if value not in ("", "on", "off"):
+        raise LLMError(f"RAG_LLM_REUSE={value!r} is not 'on' or 'off'; fix or unset it")
+    return value != "off"
+
+
 def open_llm(setting: str | None = None, *, model: str | None = None, log_path: Path | None = None,
              threads: int | None = None, fallback: bool = False):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
     """The chat model ``RAG_LLM`` asks for, and the local server started for it (stop it when done).
 
     ``off``: none. A URL: that OpenAI-compatible endpoint (model ``RAG_LLM_MODEL``). ``local``: the
-    provisioned local model, served on a free loopback port (``RAG_LLM_THREADS`` threads, else
-    ``pick_threads()``). Unset: ``local`` when it is provisioned. ``RAG_LLM_TIMEOUT``: seconds to wait for a reply (30 for a URL, 180 for the local server).
+    provisioned local model: the server ``rag llm start`` left running when there is one (then no server
+    is returned; ``RAG_LLM_REUSE=off`` ignores it), else one started on a free loopback port
+    (``RAG_LLM_THREADS`` threads, else ``pick_threads()``). Unset: ``local`` when it is provisioned. ``RAG_LLM_TIMEOUT``: seconds to wait for a reply (30 for a URL, 180 for the local server).
     A setting that is wrong raises ``LLMError``; a local server that fails to start does too, unless
     ``fallback``: then an ``UnavailableChat`` that names why, so that every answer quotes with a note.
     """
@@ -197,6 +206,12 @@ def open_llm(setting: str | None = None, *, model: str | None = None, log_path: 
         raise LLMError("the local language model is not provisioned; run `rag llm provision` (1.1 GB, once)")
     threads = int(_number("RAG_LLM_THREADS", pick_threads(), minimum=1)) if threads is None else threads
     timeout = _number("RAG_LLM_TIMEOUT", LOCAL_TIMEOUT, minimum=1)
+    if _reuse():
+        from rag.models.llm_daemon import find_daemon
+
+        daemon = find_daemon()
+        if daemon is not None and daemon.model == str(gguf_path()):
+            return OpenAIChat(daemon.url, model=model, timeout=timeout), None
     server = LocalLLMServer(gguf_path(), log_path=log_path, threads=threads)
     try:
         url = server.start()

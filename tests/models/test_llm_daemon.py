@@ -7,18 +7,22 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from rag.config import runtime_dir
 from rag.errors import LLMError
+from rag.models import llm_daemon
 from rag.models.llm_daemon import (
     SERVER_MODULE, DaemonInfo, cmdline_of, find_daemon, is_our_server, read_state, start_daemon, state_path,
     stop_daemon, write_state,
 )
+from rag.models.llm_server import open_llm
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +58,27 @@ def lookalike() -> Iterator[Callable[..., subprocess.Popen]]:
     for proc in started:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def models_endpoint() -> Iterator[int]:
+    """A loopback HTTP server that answers ``GET /v1/models`` as llama.cpp's does; yields its port."""
+
+    class Models(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            self.send_response(200 if self.path == "/v1/models" else 404)
+            self.end_headers()
+            self.wfile.write(b'{"object": "list", "data": []}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Models)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
 
 
 def info(pid: int, port: int = 5555) -> DaemonInfo:
@@ -125,6 +150,25 @@ def test_a_server_that_is_ours_but_silent_keeps_its_record_and_can_be_stopped(lo
     assert stop_daemon() is None
 
 
+def test_a_recorded_server_that_answers_is_found_and_reused_by_open_llm(lookalike, models_endpoint, monkeypatch):
+    from rag.models import llm, llm_server
+
+    proc = lookalike(models_endpoint, "--detached")
+    recorded = DaemonInfo(proc.pid, models_endpoint, str(llm.gguf_path()), 1, 0.0)
+    write_state(recorded)
+    assert find_daemon() == recorded and start_daemon() == recorded  # no second server
+    monkeypatch.setattr(llm, "is_provisioned", lambda *a, **k: True)
+    chat, server = open_llm("local")
+    assert server is None and chat.base_url == recorded.url
+    monkeypatch.setattr(llm_server.LocalLLMServer, "start", lambda self, **k: "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("RAG_LLM_REUSE", "off")
+    chat, server = open_llm("local")
+    assert server is not None and chat.base_url == "http://127.0.0.1:9/v1"  # started its own
+    monkeypatch.setenv("RAG_LLM_REUSE", "maybe")
+    with pytest.raises(LLMError, match="RAG_LLM_REUSE='maybe'.*fix or unset it"):
+        open_llm("local")
+
+
 def test_start_without_the_model_says_to_provision_it(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path / "models"))
     with pytest.raises(LLMError, match="not provisioned; run `rag llm provision`"):
@@ -143,3 +187,26 @@ def test_the_runtime_folder_comes_from_the_environment_and_is_private(tmp_path, 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert runtime_dir() == tmp_path / "home" / ".cache" / "nachrichten-rag" / "run"
     assert stat.S_IMODE(runtime_dir().stat().st_mode) == 0o700
+
+
+@pytest.mark.slow
+def test_the_daemon_starts_once_serves_open_llm_and_stops():
+    from rag.models.llm import is_provisioned
+
+    assert is_provisioned(), "run `rag llm provision` (.ci/install does)"
+    started = None
+    try:
+        started = start_daemon(threads=1)
+        assert os.getsid(started.pid) == started.pid  # a session of its own: a terminal's Ctrl-C misses it
+        assert find_daemon() == started and is_our_server(started)
+        assert start_daemon().pid == started.pid
+        chat, server = open_llm("local")
+        assert server is None and chat.base_url == started.url
+        reply = "".join(chat.stream([{"role": "user", "content": "Reply with one word: hello"}], max_tokens=8))
+        assert reply.strip()
+    finally:
+        stopped = stop_daemon()
+    assert stopped == started
+    with pytest.raises(ProcessLookupError):
+        os.kill(started.pid, 0)  # ended and reaped
+    assert read_state() is None and find_daemon() is None and llm_daemon.log_path().stat().st_size > 0
