@@ -95,3 +95,19 @@ def log_file() -> Path:
         return Path(env)
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "nachrichten-rag" / "rag.log"
+
+
+def runtime_dir() -> Path:
+    """Where running services keep their state and logs, created with mode 700.
+
+    ``$RAG_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/nachrichten-rag``, else ``~/.cache/nachrichten-rag/run``.
+    """
+    env, xdg = os.environ.get("RAG_RUNTIME_DIR"), os.environ.get("XDG_RUNTIME_DIR")
+    if env:
+        path = Path(env)
+    elif xdg:
+        path = Path(xdg) / "nachrichten-rag"
+    else:
+        path = Path.home() / ".cache" / "nachrichten-rag" / "run"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path

@@ -45,10 +45,11 @@ class FakeEmbedder:
 @pytest.fixture(scope="session", autouse=True)
 def quoted_answers_unless_asked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """``RAG_LLM=off`` for the session (and the commands it starts): tests that want the language model say so.
-    Commands log to a file of the session's, not the user's."""
+    Commands log to a file of the session's, not the user's, and never see (or stop) the user's `rag llm start`."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RAG_LLM", "off")
         patch.setenv("RAG_LOG_FILE", str(tmp_path_factory.mktemp("logs") / "rag.log"))
+        patch.setenv("RAG_RUNTIME_DIR", str(tmp_path_factory.mktemp("run")))
         yield
 
 

@@ -124,8 +124,8 @@ class LocalLLMServer:
         self.stop()
 
 
-def serve(model: Path, port: int, threads: int) -> None:
-    """Run llama.cpp's server in this process until SIGTERM or SIGINT, or until its parent process is gone."""
+def serve(model: Path, port: int, threads: int, *, detached: bool = False) -> None:
+    """Run llama.cpp's server in this process until SIGTERM or SIGINT, or (unless ``detached``) its parent is gone."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
@@ -142,19 +142,20 @@ def serve(model: Path, port: int, threads: int) -> None:
     server = xllamacpp.Server(params)  # noqa: F841 - serves while referenced
     # a killed parent cannot stop its server: it is re-parented, which this notices within a second
     while signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is None:
-        if os.getppid() != parent:
+        if not detached and os.getppid() != parent:
             os._exit(0)  # at once: shutting llama.cpp down can wait for an answer in flight nobody will read
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m rag.models.llm_server --model GGUF --port N [--threads N]``."""
+    """``python -m rag.models.llm_server --model GGUF --port N [--threads N] [--detached]``."""
     parser = argparse.ArgumentParser(prog="python -m rag.models.llm_server")
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--detached", action="store_true", help="outlive the parent process (`rag llm start`)")
     args = parser.parse_args(argv)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    serve(args.model, args.port, args.threads)
+    serve(args.model, args.port, args.threads, detached=args.detached)
 
 
 if __name__ == "__main__":
@@ -171,13 +172,22 @@ def judging() -> bool:
         raise LLMError(str(exc)) from exc
 
 
+def _reuse() -> bool:
+    """``RAG_LLM_REUSE`` (``on`` by default): whether ``open_llm`` uses a running ``rag llm start`` server."""
+    value = os.environ.get("RAG_LLM_REUSE", "").strip().lower()
+    if value not in ("", "on", "off"):
+        raise LLMError(f"RAG_LLM_REUSE={value!r} is not 'on' or 'off'; fix or unset it")
+    return value != "off"
+
+
 def open_llm(setting: str | None = None, *, model: str | None = None, log_path: Path | None = None,
              threads: int | None = None, fallback: bool = False):  # noqa: ANN201 - (ChatModel | None, LocalLLMServer | None)
     """The chat model ``RAG_LLM`` asks for, and the local server started for it (stop it when done).
 
     ``off``: none. A URL: that OpenAI-compatible endpoint (model ``RAG_LLM_MODEL``). ``local``: the
-    provisioned local model, served on a free loopback port (``RAG_LLM_THREADS`` threads, else
-    ``pick_threads()``). Unset: ``local`` when it is provisioned. ``RAG_LLM_TIMEOUT``: seconds to wait for a reply (30 for a URL, 180 for the local server).
+    provisioned local model: the server ``rag llm start`` left running when there is one (then no server
+    is returned; ``RAG_LLM_REUSE=off`` ignores it), else one started on a free loopback port
+    (``RAG_LLM_THREADS`` threads, else ``pick_threads()``). Unset: ``local`` when it is provisioned. ``RAG_LLM_TIMEOUT``: seconds to wait for a reply (30 for a URL, 180 for the local server).
     A setting that is wrong raises ``LLMError``; a local server that fails to start does too, unless
     ``fallback``: then an ``UnavailableChat`` that names why, so that every answer quotes with a note.
     """
@@ -196,6 +206,12 @@ def open_llm(setting: str | None = None, *, model: str | None = None, log_path: 
         raise LLMError("the local language model is not provisioned; run `rag llm provision` (1.1 GB, once)")
     threads = int(_number("RAG_LLM_THREADS", pick_threads(), minimum=1)) if threads is None else threads
     timeout = _number("RAG_LLM_TIMEOUT", LOCAL_TIMEOUT, minimum=1)
+    if _reuse():
+        from rag.models.llm_daemon import find_daemon
+
+        daemon = find_daemon()
+        if daemon is not None and daemon.model == str(gguf_path()):
+            return OpenAIChat(daemon.url, model=model, timeout=timeout), None
     server = LocalLLMServer(gguf_path(), log_path=log_path, threads=threads)
     try:
         url = server.start()
