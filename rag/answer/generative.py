@@ -23,6 +23,7 @@ from rag.answer.claims import Claim, lost_fact, split_claims, unsupported
 from rag.answer.evidence import ScoredSentence
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.errors import LLMError
+from rag.lang.identify import identify
 from rag.models.base import QueryEncoder
 from rag.models.chat import ChatModel, Message, describe
 from rag.retrieve.hybrid import Retrieval
@@ -167,9 +168,12 @@ class GenerativeAnswerer:
     def _lost(self, claim: Claim, retrieval: Retrieval, quoted: Answer) -> str:
         """The number, date or name of its cited quotes that a supported sentence leaves out ("" if none)."""
         exists = range(1, len(quoted.citations) + 1)
-        quotes = [quoted.citations[m - 1].quote for m in claim.markers if m in exists]
-        return lost_fact(claim, quotes, ordinary=lambda word: self.ordinary(word, retrieval.language),
-                         similar=self._similar)
+        for quote in (quoted.citations[m - 1].quote for m in claim.markers if m in exists):
+            language = identify(quote)  # the quote's nouns are of its own language, not the question's
+            lost = lost_fact(claim, [quote], ordinary=lambda word: self.ordinary(word, language), similar=self._similar)
+            if lost:
+                return lost
+        return ""
 
     def _check(self, claim: Claim, retrieval: Retrieval, quoted: Answer, candidates: Sequence[ScoredSentence]) -> str:
         """Why a generated sentence may not be shown ("" if it may)."""
