@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+LOAD = [0.0]
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,7 +31,7 @@ from rag.evaluate.gold import default_gold_path, load_gold  # noqa: E402
 from rag.models.chat import OpenAIChat  # noqa: E402
 from rag.models.llm import gguf_path, is_provisioned  # noqa: E402
 from rag.models.llm_server import LocalLLMServer  # noqa: E402
-from rag.types import Answer  # noqa: E402
+from rag.types import Answer, Quoted  # noqa: E402
 
 
 class Timed:
@@ -73,6 +75,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads (default 2)")
     parser.add_argument("--index", type=Path, help="index folder (default: a fresh one over seeds/)")
     args = parser.parse_args()
+    LOAD[0] = os.getloadavg()[0]
     if not is_provisioned():
         sys.exit("the local language model is not provisioned: run `rag llm provision`")
     items = [i for i in load_gold(default_gold_path()) if i.split == "dev" and i.answerable]
@@ -88,11 +91,13 @@ def main() -> None:
         for item in items:
             chat.calls.clear()
             start = time.perf_counter()
-            first_sentence = None
+            first_sentence = quoted = None
             answer = None
             for event in assistant.ask_stream(item.question, mode="generate"):
                 if isinstance(event, Answer):
                     answer = event
+                elif isinstance(event, Quoted):
+                    quoted = time.perf_counter() - start
                 elif first_sentence is None:
                     first_sentence = time.perf_counter() - start
             total = time.perf_counter() - start
@@ -101,7 +106,7 @@ def main() -> None:
             call = chat.calls[0]
             n_out = max(1, round(len(call["text"]) / 4))  # rough token count; llama.cpp reports the exact one
             floor = llama_timings(server.base_url, call["messages"], n_out)
-            rows.append({"id": item.id, "ttft": (call["first"] or time.perf_counter()) - start, "first_sentence": first_sentence,
+            rows.append({"id": item.id, "quoted": quoted, "ttft": (call["first"] or time.perf_counter()) - start, "first_sentence": first_sentence,
                          "total": total, "llama_prompt_s": floor["prompt_ms"] / 1000,
                          "llama_total_s": (floor["prompt_ms"] + floor["predicted_ms"]) / 1000,
                          "prompt_tokens": floor["prompt_n"], "generated_tokens": floor["predicted_n"],
@@ -109,7 +114,8 @@ def main() -> None:
     if not rows:
         sys.exit("no question reached the language model")
     print(f"{len(rows)} generated answers, llama.cpp threads {args.threads}")
-    for label, key in (("time to first token", "ttft"), ("time to first shown sentence", "first_sentence"),
+    print(f"  load average at the start {LOAD[0]:.2f}, at the end {os.getloadavg()[0]:.2f}")
+    for label, key in (("quoted answer shown", "quoted"), ("time to first token", "ttft"), ("time to first shown sentence", "first_sentence"),
                        ("full answer", "total"), ("llama.cpp prompt only (uncached)", "llama_prompt_s"),
                        ("llama.cpp prompt + same tokens", "llama_total_s")):
         values = [r[key] for r in rows if r[key] is not None]
