@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import TextIO
 
@@ -34,9 +33,11 @@ def print_event(event) -> None:  # noqa: ANN001 - a Quoted or a written sentence
     if isinstance(event, str):
         print(event, flush=True)
         return
+    from rag.answer.claims import Claim  # not at import: every `rag` command imports this module
+
     for line in event.answer.text.splitlines():
         if line.strip():
-            print("> " + " ".join(re.sub(r"\[\d+\]", " ", line).split()).replace(" :", ":"), flush=True)
+            print("> " + Claim(line, ()).bare, flush=True)
     print(flush=True)
 
 

@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from rag.answer.claims import Claim
 from rag.types import Answer, Article, Citation, Hit
 
 LABELS: dict[str, dict[str, str]] = {
@@ -135,15 +136,11 @@ def render_partial(sentences: Sequence[str], *, interpreted: str | None = None, 
     """A written answer on its way: its checked sentences so far (markers left out: the sources shown are still
     the quotes'), above the quoted answer, which stays until the final answer replaces it."""
     language = quoted.language if quoted is not None else "en"
-    text = " ".join(esc(_strip_markers(s)) for s in sentences)
+    text = " ".join(esc(Claim(s, ()).bare) for s in sentences)
     writing = (f'<div class="rag-writing"><div class="rag-writing-label">{labels(language)["writing"]}</div>'
                f'<p class="rag-line">{text}<span class="rag-cursor">▍</span></p></div>')
     below = render_answer(quoted) if quoted is not None else ""
     return f'<div class="rag-answer rag-streaming">{_interpreted(interpreted, language)}{writing}{below}</div>'
-
-
-def _strip_markers(sentence: str) -> str:
-    return " ".join(re.sub(r"\[\d+\]", " ", sentence).split()).replace(" .", ".").replace(" ,", ",")
 
 
 def render_abstention(answer: Answer, *, interpreted: str | None = None) -> str:
