@@ -16,6 +16,7 @@ from rag.answer.answerability import AnswerabilityCheck
 from rag.answer.base import AnswerConfig, Answerer
 from rag.answer.evidence import SentenceScorer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.entailment import auto_entailment
 from rag.answer.generative import GenerativeAnswerer
 from rag.errors import InvalidQuestionError
 from rag.lang.nouns import ordinary_word
@@ -23,7 +24,7 @@ from rag.models.chat import ChatModel
 from rag.answer.calibration import Calibration, load_calibration
 from rag.answer.judge import Judge, auto_judge, checked_judge
 from rag.answer.stage import AnswerStage
-from rag.config import Settings, default_index_dir, default_seeds_dir, default_store_url, judge_enabled
+from rag.config import Settings, default_index_dir, default_seeds_dir, default_store_url, entail_enabled, judge_enabled
 from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
@@ -95,7 +96,7 @@ class Assistant:
         if self.llm is None:
             return None
         return GenerativeAnswerer(self.llm, self.embedder, extractive=ExtractiveAnswerer(config=self.answer_config),
-                                  ordinary=ordinary_word)
+                                  ordinary=ordinary_word, entailment=auto_entailment(self.llm, entail_enabled()))
 
     def _judge(self, judge: Judge | str | None) -> Judge | None:
         """``"auto"``: the language model judges when it reads log-probabilities and RAG_JUDGE is not off."""

@@ -73,10 +73,19 @@ def judge_enabled() -> bool:
     Off by default: on the test splits the judge (calibrated on dev) refused a few more unanswerable
     questions but also more answerable ones, at 1-5 s per answer (README, "The judge").
     """
-    value = os.environ.get("RAG_JUDGE", "").strip().lower()
+    return _switch("RAG_JUDGE", default=False)
+
+
+def entail_enabled() -> bool:
+    """Whether each written sentence must be entailed by its quote, read by the model: ``$RAG_ENTAIL`` (default on)."""
+    return _switch("RAG_ENTAIL", default=True)
+
+
+def _switch(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
     if value not in ("", "on", "off"):
-        raise ValueError(f"RAG_JUDGE={value!r} is not 'on' or 'off'; fix the setting")
-    return value == "on"
+        raise ValueError(f"{name}={value!r} is not 'on' or 'off'; fix the setting")
+    return default if value == "" else value == "on"
 
 
 def model_cache_dir() -> Path:

@@ -541,3 +541,35 @@ def test_a_language_model_that_reads_log_probabilities_judges_when_switched_on(s
     monkeypatch.setenv("RAG_JUDGE", "maybe")
     with pytest.raises(ValueError, match="RAG_JUDGE"):
         made(llm=Model())
+
+
+def test_written_sentences_are_read_for_entailment_unless_switched_off(seeds_store, monkeypatch):
+    from conftest import FakeEmbedder, FakeUse
+    from rag.answer.entailment import LLMEntailment
+
+    class Model:
+        name = "m"
+
+        def first_token(self, messages, *, top=10):
+            return [("yes", -0.01)]
+
+        def stream(self, messages, *, max_tokens, temperature=0.0):
+            yield from ()
+
+    class WritesOnly:
+        name = "w"
+
+        def stream(self, messages, *, max_tokens, temperature=0.0):
+            yield from ()
+
+    def made(llm):
+        return Assistant(seeds_store, FakeEmbedder(), second_encoder=FakeUse(), settings=Settings(model="fake"), llm=llm)
+
+    monkeypatch.delenv("RAG_ENTAIL", raising=False)
+    assert isinstance(made(Model()).generator.entailment, LLMEntailment)  # on by default
+    assert made(WritesOnly()).generator.entailment is None  # a model without log-probabilities cannot read it
+    monkeypatch.setenv("RAG_ENTAIL", "off")
+    assert made(Model()).generator.entailment is None
+    monkeypatch.setenv("RAG_ENTAIL", "yes please")
+    with pytest.raises(ValueError, match="RAG_ENTAIL"):
+        made(Model())

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 
@@ -30,6 +31,13 @@ from rag.retrieve.hybrid import Retrieval
 from rag.types import Answer, Citation, Quoted
 
 log = logging.getLogger(__name__)
+
+
+class Entailment(Protocol):
+    """Whether a sentence's quotes state what it says (``rag.answer.entailment.LLMEntailment``)."""
+
+    def rejects(self, sources: Sequence[str], statement: str) -> str: ...
+
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 _SYSTEM = (
     "You answer questions about news articles. Use only the numbered sources. Answer in {language}, in one or "
@@ -88,7 +96,7 @@ class GenerativeAnswerer:
 
     def __init__(self, chat: ChatModel, encoder: QueryEncoder, *, extractive: ExtractiveAnswerer | None = None,
                  ordinary: Callable[[str, str], bool] = lambda word, language: False, min_cosine: float = 0.8,
-                 name_cosine: float = 0.9, max_tokens: int = 96) -> None:
+                 name_cosine: float = 0.9, max_tokens: int = 96, entailment: Entailment | None = None) -> None:
         self.chat = chat
         self.encoder = encoder
         self.extractive = extractive or ExtractiveAnswerer()
@@ -96,6 +104,7 @@ class GenerativeAnswerer:
         self.min_cosine = min_cosine
         self.name_cosine = name_cosine
         self.max_tokens = max_tokens
+        self.entailment = entailment
         self._words = lru_cache(maxsize=256)(self._word_vectors)
 
     def answer(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence]) -> Answer:
@@ -140,6 +149,11 @@ class GenerativeAnswerer:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
                 lost = self._lost(claim, retrieval, quoted)
+                verdict = "" if lost or self.entailment is None else self.entailment.rejects(
+                    [c.quote for c in quoted.citations if c.number in claim.markers], claim.bare)
+                if verdict:  # a sentence shown as its quote needs no reading
+                    dropped.append(f"{claim.text} ({verdict})")
+                    continue
                 line = numbering.as_quote(claim) if lost else numbering.render(claim)
                 if lost:
                     requoted.append(f"{claim.text} (lost {lost})")

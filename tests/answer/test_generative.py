@@ -50,14 +50,25 @@ def retrieval(question: str, language: str = "en") -> Retrieval:
     return Retrieval(question, language, EMB.encode_queries([question])[0], (hit,))
 
 
+class ListedEntailment:
+    """Rejects the statements it lists; records every (quotes, statement) it was asked about."""
+
+    def __init__(self, rejected: set[str]) -> None:
+        self.rejected, self.asked = rejected, []
+
+    def rejects(self, sources, statement):
+        self.asked.append((list(sources), statement))
+        return "its quote does not state it (entailment -2.0 < 1.1)" if statement in self.rejected else ""
+
+
 def run(store, reply: str = "", *, error: Exception | None = None, question: str = "How many flats will Rheinfeld build?",
-        fail_after: int = 0):
+        fail_after: int = 0, entailment: ListedEntailment | None = None):
     r = retrieval(question)
     verdict = AnswerabilityCheck(store, config=CONFIG).check(r, SentenceScorer(store, config=CONFIG).score(r))
     chat = ScriptedChat(reply, error, fail_after)
     writer = GenerativeAnswerer(chat, EMB, extractive=ExtractiveAnswerer(config=CONFIG), min_cosine=-1.0,
                                 name_cosine=2.0,  # the fake embedder cannot judge closeness
-                                ordinary=lambda word, language: word in NOUNS)
+                                ordinary=lambda word, language: word in NOUNS, entailment=entailment)
     quoted, *events = list(writer.stream(r, verdict.candidates))
     assert isinstance(quoted, Quoted) and quoted.answer.answerer == "extractive"  # the quotes come first, always
     return events, chat
@@ -107,6 +118,20 @@ def test_a_sentence_that_loses_a_fact_of_its_quote_is_shown_as_that_quote_once(s
     assert answer.text == " ".join(sentences) and answer.answerer == "generative" and answer.dropped == ()
     assert [r.split(" (lost ")[1] for r in answer.requoted] == ["a date)", "the number 1,2)"]
     assert "2 generated sentence(s) shown as their quotes" in answer.note
+
+
+def test_a_sentence_its_quote_does_not_entail_is_dropped_and_counted_and_a_requoted_one_is_not_asked(store):
+    reply = ("Rheinfeld wants to build about 1,500 new flats by 2030 [1]. Anna Kowalczyk won 1.2 billion euros on Tuesday [2]. "
+             "It costs 1.2 billion euros [2].")
+    entailment = ListedEntailment({"Anna Kowalczyk won 1.2 billion euros on Tuesday."})
+    *sentences, answer = run(store, reply, entailment=entailment)[0]
+    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].",
+                         "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."]
+    assert answer.dropped == ("Anna Kowalczyk won 1.2 billion euros on Tuesday [2]. (its quote does not state it (entailment -2.0 < 1.1))",)
+    assert "1 generated sentence(s) left out" in answer.note and len(answer.requoted) == 1
+    asked = [statement for _, statement in entailment.asked]
+    assert asked == ["Rheinfeld wants to build about 1,500 new flats by 2030.", "Anna Kowalczyk won 1.2 billion euros on Tuesday."]
+    assert "1.500 neue Wohnungen" in entailment.asked[0][0][0]  # asked against the cited quote, without markers
 
 
 def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):
