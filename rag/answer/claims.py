@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rag.lang.calendar import MONTHS, NUMBER_WORDS, SCALES, WEEKDAYS
 from rag.lang.countries import find_countries
-from rag.lang.text import fold, words
+from rag.lang.text import fold, split_sentences, words
 
 def transliterate(word: str) -> str:
     """A rough German/English transliteration key: Tschechow ~ Chekhov, Wolodymyr ~ Volodymyr."""
@@ -186,11 +186,19 @@ def lost_fact(claim: Claim, quotes: Sequence[str], *, ordinary: Callable[[str], 
             return "a date"
         countries = find_countries(quote)
         for mention in countries:
-            if not mention.codes & said_codes:
+            # a country only inside compounds ("US-Präsident", "Ukraine-Krieg") qualifies a noun: no fact of its own;
+            # an adjective keeps it ("German" for Deutschland) by e5 closeness, as names are kept
+            if not mention.codes & said_codes and _standalone(mention.text, quote) and not similar(mention.text, said):
                 return mention.text
         country_words = {fold(w) for m in countries for w in m.text.split()}
-        for name in names(quote, ordinary=ordinary):
+        quote_names = [n for a, b in split_sentences(quote) for n in names(quote[a:b], ordinary=ordinary)]
+        for name in dict.fromkeys(quote_names):  # a quote of two sentences has two first words
             parts = [p for p in name.split() if fold(p) not in country_words]
             if parts and not any(mentions(p, said) or similar(p, said) for p in parts):
                 return name
     return ""
+
+
+def _standalone(word: str, text: str) -> bool:
+    """Whether the word occurs in the text other than as part of a hyphenated compound."""
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None

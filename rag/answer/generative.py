@@ -42,7 +42,8 @@ LANGUAGE_NAMES = {"en": "English", "de": "German"}
 _SYSTEM = (
     "You answer questions about news articles. Use only the numbered sources. Answer in {language}, in one or "
     "two short sentences, translating the sources where needed. End every sentence with the number of its "
-    "source in square brackets, like [1]. Do not add facts that are not in the sources."
+    "source in square brackets, like [1]. Keep the names, numbers and dates of the sentences you restate. Do not "
+    "add facts that are not in the sources."
 )
 _EXAMPLE_SOURCES = (
     "Sources:\n[1] (Beispielzeitung, 2024-03-02) Die Stadt will bis 2030 rund 500 neue Wohnungen bauen.\n"
@@ -62,12 +63,12 @@ NOTES = {
     "en": {"unreachable": "The language model could not answer ({why}); the answer quotes the articles instead.",
            "unchecked": "No generated sentence could be checked against its source; the answer quotes the articles.",
            "dropped": "{n} generated sentence(s) left out: their sources do not support them.",
-           "requoted": "{n} generated sentence(s) shown as their quotes: the rewrite lost a number, date or name."},
+           "requoted": "{n} generated sentence(s) lost a number, date or name of their source; its quote is shown."},
     "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
            "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
            "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht.",
-           "requoted": "{n} erzeugte(r) Satz/Sätze als Zitat gezeigt: die Umformulierung verlor eine Zahl, ein "
-                       "Datum oder einen Namen."},
+           "requoted": "{n} erzeugte(r) Satz/Sätze verlor(en) eine Zahl, ein Datum oder einen Namen der Quelle; "
+                       "das Zitat wird gezeigt."},
 }
 
 
@@ -142,21 +143,25 @@ class GenerativeAnswerer:
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
-            """Check each finished sentence: shown (renumbered, or as its quote if it lost a fact of it) or dropped."""
+            """Check each finished sentence: shown (renumbered; with or as its quote if it lost a fact of it) or dropped."""
             for claim in claims:
                 verdict = self._check(claim, retrieval, quoted, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
-                lost = self._lost(claim, retrieval, quoted)
-                verdict = "" if lost or self.entailment is None else self.entailment.rejects(
+                lost, quote_language = self._lost(claim, quoted)
+                own = not lost or quote_language != lang  # in another language the quote alone would not answer
+                verdict = "" if not own or self.entailment is None else self.entailment.rejects(
                     [c.quote for c in quoted.citations if c.number in claim.markers], claim.bare)
-                if verdict:  # a sentence shown as its quote needs no reading
+                if verdict and not lost:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
-                line = numbering.as_quote(claim) if lost else numbering.render(claim)
                 if lost:
                     requoted.append(f"{claim.text} (lost {lost})")
+                    line = " ".join(filter(None, [numbering.render(claim) if own and not verdict else "",
+                                                  numbering.as_quote(claim)]))
+                else:
+                    line = numbering.render(claim)
                 if line:
                     shown.append(line)
                     yield line
@@ -179,15 +184,15 @@ class GenerativeAnswerer:
             [note(lang, "requoted", n=len(requoted))] if requoted else [])
         yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=tuple(requoted))
 
-    def _lost(self, claim: Claim, retrieval: Retrieval, quoted: Answer) -> str:
-        """The number, date or name of its cited quotes that a supported sentence leaves out ("" if none)."""
+    def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
+        """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""
         exists = range(1, len(quoted.citations) + 1)
         for quote in (quoted.citations[m - 1].quote for m in claim.markers if m in exists):
             language = identify(quote)  # the quote's nouns are of its own language, not the question's
             lost = lost_fact(claim, [quote], ordinary=lambda word: self.ordinary(word, language), similar=self._similar)
             if lost:
-                return lost
-        return ""
+                return lost, language
+        return "", ""
 
     def _check(self, claim: Claim, retrieval: Retrieval, quoted: Answer, candidates: Sequence[ScoredSentence]) -> str:
         """Why a generated sentence may not be shown ("" if it may)."""

@@ -43,7 +43,7 @@ class ItemResult:
 def written_language(text: str) -> str:
     """The language a written answer is in: of its own words, leaving out the quotes it shows verbatim („…“),
     unless it is nothing but quotes."""
-    own = re.sub(r"„[^“]*“", " ", text)
+    own = re.sub(r"„.*?“(?=\s*\[\d+\])", " ", text)  # up to the quote's marker: quotes may quote („…„x“…“)
     return identify(own if re.search(r"[^\W\d_]{3}", re.sub(r"\[\d+\]", " ", own)) else text)
 
 

@@ -100,5 +100,12 @@ def is_nominalised_verb(word: str) -> bool:
 
 
 def ordinary_word(word: str, language: str) -> bool:
-    """Whether a capitalized word in a sentence of ``language`` is an ordinary word, not a name (a German common noun)."""
-    return language == "de" and word in common_nouns()
+    """Whether a capitalized word in a sentence of ``language`` is an ordinary word, not a name (a German common noun).
+
+    Compounds count by their last part: "Friedenstruppen" (… "Truppen"), "US-Sicherheitsgarantie" (… "Garantie").
+    """
+    if language != "de":
+        return False
+    nouns = common_nouns()
+    tail = word.rsplit("-", 1)[-1]
+    return word in nouns or tail in nouns or (len(tail) > 1 and is_compound_noun(tail, nouns))

@@ -123,3 +123,15 @@ def test_a_name_given_in_another_language_counts_as_kept_when_similar_says_so():
     claim = Claim("The EU decided on sanctions [1].", (1,))
     assert lost_fact(claim, [quote], ordinary=lambda w: w in {"Sanktionen"}) == "Europäische Union"
     assert lost_fact(claim, [quote], ordinary=lambda w: w in {"Sanktionen"}, similar=lambda name, text: True) == ""
+
+
+def test_a_country_only_inside_a_compound_is_no_fact_of_its_own_and_an_adjective_can_keep_one():
+    quote = "US-Präsident Trump lehnte die Entsendung von Truppen in die Ukraine ab."
+    nouns = {"Entsendung", "Truppen"}
+    assert lost_fact(Claim("Trump refused to send troops to Ukraine [1].", (1,)), [quote],
+                     ordinary=lambda w: w in nouns) == ""  # "US" only qualifies "Präsident"
+    assert lost_fact(Claim("Trump refused to send troops [1].", (1,)), [quote], ordinary=lambda w: w in nouns) == "Ukraine"
+    adjective = Claim("Trump refused to send troops to the Ukrainian front [1].", (1,))
+    assert lost_fact(adjective, [quote], ordinary=lambda w: w in nouns) == "Ukraine"
+    assert lost_fact(adjective, [quote], ordinary=lambda w: w in nouns,
+                     similar=lambda name, text: name == "Ukraine" and "Ukrainian" in text) == ""

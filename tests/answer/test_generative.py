@@ -62,8 +62,8 @@ class ListedEntailment:
 
 
 def run(store, reply: str = "", *, error: Exception | None = None, question: str = "How many flats will Rheinfeld build?",
-        fail_after: int = 0, entailment: ListedEntailment | None = None):
-    r = retrieval(question)
+        fail_after: int = 0, entailment: ListedEntailment | None = None, language: str = "en"):
+    r = retrieval(question, language)
     verdict = AnswerabilityCheck(store, config=CONFIG).check(r, SentenceScorer(store, config=CONFIG).score(r))
     chat = ScriptedChat(reply, error, fail_after)
     writer = GenerativeAnswerer(chat, EMB, extractive=ExtractiveAnswerer(config=CONFIG), min_cosine=-1.0,
@@ -109,29 +109,46 @@ def test_an_unsupported_sentence_is_dropped_counted_and_noted(store):
     assert "number 3" in answer.dropped[0] and "1 generated sentence" in answer.note
 
 
-def test_a_sentence_that_loses_a_fact_of_its_quote_is_shown_as_that_quote_once(store):
+QUOTE_2 = "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."
+
+
+def test_a_sentence_that_loses_a_fact_of_a_quote_in_another_language_is_followed_by_that_quote_once(store):
     reply = ("Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2]. "
              "The mayor presented it [2].")
     *sentences, answer = run(store, reply)[0]
-    quote = "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."
-    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].", quote]
+    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].",
+                         f"It costs 1.2 billion euros [2]. {QUOTE_2}", "The mayor presented it [2]."]
     assert answer.text == " ".join(sentences) and answer.answerer == "generative" and answer.dropped == ()
     assert [r.split(" (lost ")[1] for r in answer.requoted] == ["a date)", "the number 1,2)"]
-    assert "2 generated sentence(s) shown as their quotes" in answer.note
+    assert "2 generated sentence(s) lost a number, date or name of their source; its quote is shown." in answer.note
 
 
-def test_a_sentence_its_quote_does_not_entail_is_dropped_and_counted_and_a_requoted_one_is_not_asked(store):
+def test_in_the_quote_s_own_language_a_sentence_that_loses_a_fact_is_replaced_by_the_quote(store):
+    reply = "Die Kosten liegen bei 1,2 Milliarden Euro [1]."
+    *sentences, answer = run(store, reply, question="Was plant Rheinfeld?", language="de")[0]
+    assert sentences == [QUOTE_2.replace("[2]", "[1]")] and [r.split(" (lost ")[1] for r in answer.requoted] == ["a date)"]
+    assert "das Zitat wird gezeigt" in answer.note
+
+
+def test_a_sentence_its_quote_does_not_entail_is_dropped_and_counted(store):
     reply = ("Rheinfeld wants to build about 1,500 new flats by 2030 [1]. Anna Kowalczyk won 1.2 billion euros on Tuesday [2]. "
              "It costs 1.2 billion euros [2].")
     entailment = ListedEntailment({"Anna Kowalczyk won 1.2 billion euros on Tuesday."})
     *sentences, answer = run(store, reply, entailment=entailment)[0]
     assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].",
-                         "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."]
+                         f"It costs 1.2 billion euros [2]. {QUOTE_2}"]
     assert answer.dropped == ("Anna Kowalczyk won 1.2 billion euros on Tuesday [2]. (its quote does not state it (entailment -2.0 < 1.1))",)
     assert "1 generated sentence(s) left out" in answer.note and len(answer.requoted) == 1
     asked = [statement for _, statement in entailment.asked]
-    assert asked == ["Rheinfeld wants to build about 1,500 new flats by 2030.", "Anna Kowalczyk won 1.2 billion euros on Tuesday."]
+    assert asked == ["Rheinfeld wants to build about 1,500 new flats by 2030.", "Anna Kowalczyk won 1.2 billion euros on Tuesday.",
+                     "It costs 1.2 billion euros."]
     assert "1.500 neue Wohnungen" in entailment.asked[0][0][0]  # asked against the cited quote, without markers
+
+
+def test_a_rejected_sentence_that_lost_a_fact_gives_way_to_its_quote(store):
+    entailment = ListedEntailment({"It costs 1.2 billion euros."})
+    *sentences, answer = run(store, "It costs 1.2 billion euros [2].", entailment=entailment)[0]
+    assert sentences == [QUOTE_2.replace("[2]", "[1]")] and answer.dropped == () and len(answer.requoted) == 1
 
 
 def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):

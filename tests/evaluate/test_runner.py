@@ -248,6 +248,8 @@ def test_judge_auc_counts_rule_refusals_as_zero_and_is_absent_without_a_judge():
     ("Germany offered to station soldiers on NATO territory [1]. „Deutschland bietet an, Soldaten zu stationieren“ [2].",
      "en"),
     ("„Deutschland bietet an, Soldaten auf NATO-Gebiet zu stationieren, sagte der Kanzler am Dienstag“ [1].", "de"),
+    ("The coalition has 35 members [1]. „Die 35 Nationen umfassende „Koalition der Willigen“ traf sich am Dienstag in "
+     "Paris, um die endgültigen Sicherheitsgarantien für die Ukraine zu finalisieren“ [1].", "en"),
 ])
 def test_a_written_answer_is_in_the_language_of_its_own_words_unless_it_only_quotes(text, language):
     from rag.evaluate.runner import written_language
