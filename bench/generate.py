@@ -40,6 +40,7 @@ class Timed:
     def __init__(self, inner: OpenAIChat) -> None:
         self.inner, self.name = inner, inner.name
         self.calls: list[dict] = []
+        self.checks = 0
 
     def stream(self, messages, *, max_tokens, temperature=0.0):  # noqa: ANN001, ANN201
         call = {"messages": list(messages), "max_tokens": max_tokens, "start": time.perf_counter(), "first": None,
@@ -50,6 +51,10 @@ class Timed:
                 call["first"] = time.perf_counter()
             call["text"] += piece
             yield piece
+
+    def first_token(self, messages, *, top=10):  # noqa: ANN001, ANN201
+        self.checks += 1  # the entailment check of a written sentence
+        return self.inner.first_token(messages, top=top)
 
 
 def llama_timings(base_url: str, messages: list[dict], n_predict: int) -> dict:
@@ -90,6 +95,7 @@ def main() -> None:
         rows = []
         for item in items:
             chat.calls.clear()
+            chat.checks = 0
             start = time.perf_counter()
             first_sentence = quoted = None
             answer = None
@@ -110,7 +116,8 @@ def main() -> None:
                          "total": total, "llama_prompt_s": floor["prompt_ms"] / 1000,
                          "llama_total_s": (floor["prompt_ms"] + floor["predicted_ms"]) / 1000,
                          "prompt_tokens": floor["prompt_n"], "generated_tokens": floor["predicted_n"],
-                         "tokens_per_s": floor["predicted_per_second"], "answerer": answer.answerer})
+                         "tokens_per_s": floor["predicted_per_second"], "answerer": answer.answerer,
+                         "checks": chat.checks})
     if not rows:
         sys.exit("no question reached the language model")
     print(f"{len(rows)} generated answers, llama.cpp threads {args.threads}")
@@ -124,7 +131,9 @@ def main() -> None:
     print(f"  full answer / llama.cpp for the same prompt and length: median ratio {ratio:.2f}")
     print(f"  prompt tokens p50 {pct([r['prompt_tokens'] for r in rows], 50)}, generated tokens p50 "
           f"{pct([r['generated_tokens'] for r in rows], 50)}, generation {statistics.median(r['tokens_per_s'] for r in rows):.1f} tokens/s")
-    print(f"  answers written by the model: {sum(r['answerer'] == 'generative' for r in rows)} of {len(rows)}")
+    print(f"  answers written by the model: {sum(r['answerer'] == 'generative' for r in rows)} of {len(rows)}; "
+          f"entailment checks per answer p50 {pct([r['checks'] for r in rows], 50)}, "
+          f"{sum(r['checks'] for r in rows)} in all")
 
 
 if __name__ == "__main__":

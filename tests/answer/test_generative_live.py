@@ -30,6 +30,9 @@ class Counting:
         self.calls += 1
         return self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
 
+    def first_token(self, messages, *, top=10):
+        return self.inner.first_token(messages, top=top)  # the entailment check reads the same server
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[LocalLLMServer]:
