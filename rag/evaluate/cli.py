@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, default=default_index_dir())
     p.add_argument("--store", default=None, metavar="URL", help="evaluate over the PostgreSQL store at URL "
                    "(built from --seeds if needed; default $RAG_STORE) instead of the index folder")
-    p.add_argument("--seeds", type=Path, default=default_seeds_dir())
+    p.add_argument("--seeds", type=Path, default=None,  # never rebuild an index of another corpus from the seeds
+                   help=f"corpus folder (default: the one the index was built from, else {default_seeds_dir()})")
     return p
 
 

@@ -255,3 +255,22 @@ def test_a_written_answer_is_in_the_language_of_its_own_words_unless_it_only_quo
     from rag.evaluate.runner import written_language
 
     assert written_language(text) == language
+
+
+def test_eval_over_an_index_without_seeds_keeps_the_corpus_the_index_was_built_from(tmp_path, monkeypatch):
+    from rag.assistant import Assistant
+    from rag.evaluate.cli import main
+
+    asked = {}
+
+    def load(index, **kw):
+        asked.update(kw, index=index)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(Assistant, "load", staticmethod(load))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(_gold_line("q1", split="test") + "\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="stop here"):
+        main(["--gold", str(gold), "--index", str(tmp_path / "fundus"), "--no-report"])
+    # None: Assistant.load reads the corpus folder from the index's manifest instead of rebuilding it from seeds/
+    assert asked["index"] == tmp_path / "fundus" and asked["seeds"] is None
