@@ -186,8 +186,7 @@ class GenerativeAnswerer:
 
     def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
         """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""
-        exists = range(1, len(quoted.citations) + 1)
-        for quote in (quoted.citations[m - 1].quote for m in claim.markers if m in exists):
+        for quote in (quoted.citations[m - 1].quote for m in _sourced(claim, quoted)):
             language = identify(quote)  # the quote's nouns are of its own language, not the question's
             lost = lost_fact(claim, [quote], ordinary=lambda word: self.ordinary(word, language), similar=self._similar)
             if lost:
@@ -249,24 +248,21 @@ class _Numbering:
 
     def render(self, claim: Claim) -> str:
         """The sentence with its markers, renumbered, before its final punctuation."""
-        exists = range(1, len(self.quoted.citations) + 1)  # a marker with no source behind it is left out
-        cited = [n for m in claim.markers if m in exists for n in self.groups.get(m, [m])]
+        cited = [n for m in _sourced(claim, self.quoted) for n in self.groups.get(m, [m])]
         for number in cited:
             if number not in self.order:
                 self.order.append(number)
         markers = "".join(f"[{self.order.index(n) + 1}]" for n in dict.fromkeys(cited))
-        body, end = re.match(r"(.*?)([.!?…]*)$", _strip_markers(claim.text), re.DOTALL).groups()  # type: ignore[union-attr]
+        body, end = _closing(_strip_markers(claim.text))
         return f"{body.rstrip()} {markers}{end or '.'}"
 
     def as_quote(self, claim: Claim) -> str:
         """The quotes the sentence cites, verbatim with their markers (each quote shown once; "" if all were)."""
-        exists = range(1, len(self.quoted.citations) + 1)
-        heads = [m for m in claim.markers if m in exists and m not in self.quoted_once]
+        heads = [m for m in _sourced(claim, self.quoted) if m not in self.quoted_once]
         self.quoted_once.update(heads)
         lines = []
         for head in heads:
-            body, end = re.match(r"(.*?)([.!?…]*)$", self.quoted.citations[head - 1].quote.strip(),  # type: ignore[union-attr]
-                                 re.DOTALL).groups()
+            body, end = _closing(self.quoted.citations[head - 1].quote.strip())
             lines.append(self.render(Claim(f"„{body.strip()}“{end or '.'}", (head,))))
         return " ".join(lines)
 
@@ -276,6 +272,16 @@ class _Numbering:
                           for new, old in enumerate(self.order, start=1))
         return Answer(self.quoted.question, " ".join(lines), citations, language=self.quoted.language,
                       hits=self.quoted.hits, answerer=name, note=text_note, dropped=dropped)
+
+
+def _sourced(claim: Claim, quoted: Answer) -> list[int]:
+    """The claim's markers that name a source of the quoted answer, in order (a marker with none is left out)."""
+    return [m for m in claim.markers if 1 <= m <= len(quoted.citations)]
+
+
+def _closing(text: str) -> tuple[str, str]:
+    """A sentence split into its body and its closing punctuation ("" if it has none)."""
+    return re.match(r"(.*?)([.!?…]*)$", text, re.DOTALL).groups()  # type: ignore[union-attr, return-value]
 
 
 def _strip_markers(text: str) -> str:

@@ -36,7 +36,7 @@ class ItemResult:
     answer_language: str | None = None  # of a generated answer
     sentences_shown: int = 0  # generated sentences shown
     sentences_dropped: int = 0  # generated sentences left out because their citation did not support them
-    sentences_requoted: int = 0  # generated sentences shown as their quote because they lost a fact of it
+    sentences_requoted: int = 0  # generated sentences shown with or as their quote because they lost a fact of it
     confidence: float | None = None  # the judge's probability that the articles answer (None: not judged)
 
 
