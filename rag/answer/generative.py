@@ -63,12 +63,14 @@ NOTES = {
     "en": {"unreachable": "The language model could not answer ({why}); the answer quotes the articles instead.",
            "unchecked": "No generated sentence could be checked against its source; the answer quotes the articles.",
            "dropped": "{n} generated sentence(s) left out: their sources do not support them.",
-           "requoted": "{n} generated sentence(s) lost a number, date or name of their source; its quote is shown."},
+           "requoted": "{n} generated sentence(s) lost a number, date or name of their source; its quote is shown.",
+           "only_quotes": "No generated sentence kept the facts of its source; the answer quotes the articles."},
     "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
            "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
            "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht.",
            "requoted": "{n} erzeugte(r) Satz/Sätze verlor(en) eine Zahl, ein Datum oder einen Namen der Quelle; "
-                       "das Zitat wird gezeigt."},
+                       "das Zitat wird gezeigt.",
+           "only_quotes": "Kein erzeugter Satz behielt die Fakten seiner Quelle; die Antwort zitiert die Artikel."},
 }
 
 
@@ -140,6 +142,7 @@ class GenerativeAnswerer:
         shown: list[str] = []
         dropped: list[str] = []
         requoted: list[str] = []
+        written = [0]  # sentences shown in the model's own words (not only as their quote)
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
@@ -156,6 +159,7 @@ class GenerativeAnswerer:
                 if verdict and not lost:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
+                written[0] += own and not verdict
                 if lost:
                     requoted.append(f"{claim.text} (lost {lost})")
                     line = " ".join(filter(None, [numbering.render(claim) if own and not verdict else "",
@@ -177,8 +181,9 @@ class GenerativeAnswerer:
                          hits=retrieval.hits, reason="the language model found no answer in the sources",
                          answerer=self.name, dropped=tuple(dropped))
             return
-        if not shown:
-            yield replace(quoted, note=note(lang, "unchecked"), dropped=tuple(dropped))
+        if not written[0]:  # nothing in the model's words: the quoted answer quotes more than those quotes
+            kind = "unchecked" if not shown else "only_quotes"
+            yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=tuple(requoted))
             return
         notes = ([note(lang, "dropped", n=len(dropped))] if dropped else []) + (
             [note(lang, "requoted", n=len(requoted))] if requoted else [])

@@ -124,10 +124,19 @@ def test_a_sentence_that_loses_a_fact_of_a_quote_in_another_language_is_followed
 
 
 def test_in_the_quote_s_own_language_a_sentence_that_loses_a_fact_is_replaced_by_the_quote(store):
+    reply = "Rheinfeld will bis 2030 rund 1.500 Wohnungen bauen [2]. Die Kosten liegen bei 1,2 Milliarden Euro [1]."
+    *sentences, answer = run(store, reply, question="Was plant Rheinfeld?", language="de")[0]
+    assert sentences == ["Rheinfeld will bis 2030 rund 1.500 Wohnungen bauen [1].", QUOTE_2]
+    assert answer.answerer == "generative" and [r.split(" (lost ")[1] for r in answer.requoted] == ["a date)"]
+    assert "das Zitat wird gezeigt" in answer.note
+
+
+def test_when_no_sentence_stays_in_the_model_s_words_the_quoted_answer_is_given(store):
     reply = "Die Kosten liegen bei 1,2 Milliarden Euro [1]."
     *sentences, answer = run(store, reply, question="Was plant Rheinfeld?", language="de")[0]
-    assert sentences == [QUOTE_2.replace("[2]", "[1]")] and [r.split(" (lost ")[1] for r in answer.requoted] == ["a date)"]
-    assert "das Zitat wird gezeigt" in answer.note
+    assert sentences == [QUOTE_2.replace("[2]", "[1]")]  # shown while it wrote, then the quoted answer replaces it
+    assert answer.answerer == "extractive" and answer.text.startswith("Laut Rheinpost (2025-03-04) [1]:")
+    assert "Kein erzeugter Satz behielt die Fakten seiner Quelle" in answer.note and len(answer.requoted) == 1
 
 
 def test_a_sentence_its_quote_does_not_entail_is_dropped_and_counted(store):
@@ -147,8 +156,10 @@ def test_a_sentence_its_quote_does_not_entail_is_dropped_and_counted(store):
 
 def test_a_rejected_sentence_that_lost_a_fact_gives_way_to_its_quote(store):
     entailment = ListedEntailment({"It costs 1.2 billion euros."})
-    *sentences, answer = run(store, "It costs 1.2 billion euros [2].", entailment=entailment)[0]
-    assert sentences == [QUOTE_2.replace("[2]", "[1]")] and answer.dropped == () and len(answer.requoted) == 1
+    reply = "Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros [2]."
+    *sentences, answer = run(store, reply, entailment=entailment)[0]
+    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].", QUOTE_2]
+    assert answer.dropped == () and len(answer.requoted) == 1 and answer.answerer == "generative"
 
 
 def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):
