@@ -96,3 +96,20 @@ def threshold_for(scores: Sequence[tuple[float, bool]], budget: float) -> float:
         raise ValueError("a threshold needs entailed pairs")
     allowed = int(budget * len(positives))  # entailed pairs that may fall below the threshold
     return positives[allowed]
+
+
+def youden_threshold(scores: Sequence[tuple[float, bool]]) -> float:
+    """The log-odds threshold (a midpoint between two scores) that best separates labelled sentences:
+    the most unsupported ones rejected minus the share of supported ones rejected (Youden's J; ties: the lowest)."""
+    supported = [s for s, ok in scores if ok]
+    unsupported = [s for s, ok in scores if not ok]
+    if not supported or not unsupported:
+        raise ValueError("a threshold needs supported and unsupported sentences")
+    values = sorted({s for s, _ in scores})
+    best, best_j = values[0], -1.0
+    for low, high in zip(values, values[1:]):
+        cut = (low + high) / 2
+        j = sum(s < cut for s in unsupported) / len(unsupported) - sum(s < cut for s in supported) / len(supported)
+        if j > best_j + 1e-12:
+            best, best_j = cut, j
+    return best

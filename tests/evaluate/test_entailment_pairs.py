@@ -7,7 +7,7 @@ import random
 import pytest
 
 from rag.evaluate.entailment_pairs import (aligned, build_pairs, first_clause, paragraph_pairs, spliced,
-                                           threshold_for)
+                                           threshold_for, youden_threshold)
 
 DE = ("Der Stadtrat von Rheinfeld stimmte am Dienstag dem neuen Wohnungsplan zu. "
       "Die Stadt will bis 2030 rund 1.500 Wohnungen bauen, vor allem im Norden. "
@@ -61,3 +61,15 @@ def test_the_threshold_rejects_at_most_the_budget_of_entailed_pairs():
     assert threshold_for(scores, 0.0) == 0.0
     with pytest.raises(ValueError, match="entailed pairs"):
         threshold_for([(1.0, False)], 0.05)
+
+
+def test_youden_threshold_separates_labelled_sentences_at_a_midpoint():
+    scores = [(0.5, False), (1.2, False), (1.4, True), (1.6, False), (2.0, True), (3.0, True)]
+    # 1.3 rejects 2 of 3 unsupported and none supported (J .67); 1.8 rejects all unsupported and 1 of 3 supported (J .67)
+    assert youden_threshold(scores) == pytest.approx(1.3)
+    assert youden_threshold([(1.0, False), (2.0, True)]) == pytest.approx(1.5)
+
+
+def test_youden_threshold_needs_both_labels():
+    with pytest.raises(ValueError, match="supported and unsupported"):
+        youden_threshold([(1.0, True), (2.0, True)])
