@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 import tomllib
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -15,6 +16,9 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 LOCKS = ROOT / ".ci" / "lock"
 PROJECT = "nachrichten-rag"
+# the modules of rag that run only with an extra installed; every other module runs on the chat install
+EXTRA_MODULES = ("rag/evaluate/", "rag/store/pgschema.py", "rag/store/pglocal.py", "rag/store/postgres.py",
+                 "rag/ingest/distributed.py")
 
 
 def locked(path: Path) -> dict[str, str]:
@@ -69,5 +73,31 @@ def test_the_locks_satisfy_pyproject_toml():
 
 def test_the_eval_only_packages_stay_out_of_the_chat_install():
     app = locked(LOCKS / "app.txt")
-    assert {"py3langid", "matplotlib", "pytest", "playwright", "ray", "psycopg"}.isdisjoint(app)
+    assert {"matplotlib", "pytest", "playwright", "ray", "psycopg"}.isdisjoint(app)
     assert app["torch"] == "2.13.0+cpu" and not any(name.startswith("nvidia") for name in app)
+
+
+def imported(path: Path) -> set[str]:
+    """Top-level names of the absolute imports in a module, those inside functions included."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_chat_install_has_every_package_its_modules_import():
+    """A package only the test lock has is imported only by modules of an extra (py3langid once broke the chat)."""
+    app, test = locked(LOCKS / "app.txt"), locked(LOCKS / "test.txt")
+    distributions = packages_distributions()
+    wrong = []
+    for path in sorted((ROOT / "rag").rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        if module.startswith(EXTRA_MODULES):
+            continue
+        for name in imported(path):
+            outside = {d for d in map(canonicalize_name, distributions.get(name, [])) if d in test and d not in app}
+            wrong += [f"{module} imports {name} ({d})" for d in sorted(outside)]
+    assert not wrong, f"the chat install (.ci/lock/app.txt) lacks what these import: {wrong}"

@@ -96,8 +96,6 @@ def require_extra(args: argparse.Namespace) -> None:
     import importlib.util
 
     needed = []
-    if args.squad is None and args.mode != "extract":
-        needed.append("py3langid")  # is a written answer in the question's language?
     if args.squad is None and not args.no_report and not args.calibrate:
         needed.append("matplotlib")  # the Recall@k chart
     if args.calibrate:
