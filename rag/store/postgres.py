@@ -24,12 +24,19 @@ from rag.store.base import TABLE_ROWS, Scored, admitted_rows, ranked
 from rag.store.bm25 import LexicalIndex
 from rag.store.manifest import manifest_mismatch
 from rag.store.pgschema import make_pool, redact
-from rag.store.pgwrite import VECTOR_COLUMNS
+from rag.store.pgwrite import LARGE_ROWS, VECTOR_COLUMNS
 from rag.types import Article, Chunk, Filters, Sentence
 
 EXACT_BELOW = 20_000  # rows: below this a sequential scan is fast and exact
 EF_SEARCH_MAX = 1000  # pgvector's ceiling for hnsw.ef_search; deeper searches are exact
 EF_SEARCH_MIN = 400  # recall@10 0.979 at 100k vectors in bench/scale.py (ef_search 40: 0.678)
+# bench/scale.py at 1M vectors (m 16): recall@10 0.684 at ef_search 400, 0.791 at 800 (p95 10 vs 17 ms)
+EF_SEARCH_LARGE = 800
+
+
+def ef_search(rows: int, k: int) -> int:
+    """``hnsw.ef_search`` for a top-``k`` search of a table of ``rows`` rows: deeper for larger tables."""
+    return min(EF_SEARCH_MAX, max(EF_SEARCH_LARGE if rows >= LARGE_ROWS else EF_SEARCH_MIN, 2 * k))
 
 
 class PostgresStore:
@@ -135,7 +142,7 @@ class PostgresStore:
                     f"ORDER BY d, row_id LIMIT %s", (query, *params, k)).fetchall()
             else:
                 with conn.transaction():
-                    ef = min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 2 * k))
+                    ef = ef_search(len(ids), k)
                     conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
                     dim = self.dims[table]
                     found = conn.execute(

@@ -22,7 +22,8 @@ from rag.errors import IndexMissingError, StaleIndexError
 from rag.ingest.build import build_index
 from rag.retrieve.filtering import make_filters
 from rag.store.pgschema import SCHEMA_VERSION, StoreUrlError, make_pool, migrate, redact, schema_version
-from rag.store.postgres import PostgresStore, stored_manifest
+from rag.store.postgres import (EF_SEARCH_LARGE, EF_SEARCH_MAX, EF_SEARCH_MIN, LARGE_ROWS, PostgresStore, ef_search,
+                                stored_manifest)
 from rag.store.snapshot import FaissStore
 
 FAKE = Settings(model="fake")
@@ -242,3 +243,16 @@ def test_a_serving_assistant_follows_the_database_generation(pg_url, seeds_copy)
     assert assistant.manifest["snapshot"] == f"generation-{assistant.store.generation}"
     assert assistant.search("Seilbahn Stadtrat", k=1)[0].article_id == "new"
     assistant.store.close()
+
+
+def test_ef_search_deepens_for_large_tables_and_stays_within_pgvector_s_limit():
+    assert ef_search(LARGE_ROWS - 1, 10) == EF_SEARCH_MIN < ef_search(LARGE_ROWS, 10) == EF_SEARCH_LARGE
+    assert ef_search(1000, 300) == 600  # twice k when that is deeper
+    assert ef_search(2_000_000, 900) == EF_SEARCH_MAX
+
+
+def test_a_table_large_at_its_first_build_gets_a_denser_hnsw_graph():
+    from rag.store.pgwrite import HNSW, HNSW_LARGE, hnsw_settings
+
+    assert hnsw_settings(LARGE_ROWS - 1) == HNSW and hnsw_settings(LARGE_ROWS) == HNSW_LARGE
+    assert HNSW_LARGE["m"] > HNSW["m"] and HNSW_LARGE["ef_construction"] > HNSW["ef_construction"]
