@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import shutil
@@ -145,6 +146,17 @@ def running_app(args: list[str], log_path: Path, *, timeout: float, llm: str = "
 
 
 FIRST = "tests/models/test_e5_numpy.py::test_questions_get_the_vectors_sentence_transformers_gives_them"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports absolutely (dotted names), at the top or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
 
 
 def pytest_collection_modifyitems(items):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from conftest import imported_modules
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rag"
 # Lower ranks come first; a module may import lower ranks and its own folder only.
@@ -21,13 +22,7 @@ def _part(module: str) -> str:
 
 def _imports(path: Path) -> set[str]:
     """Every ``rag.*`` module the file imports, at the top or inside functions."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rag"):
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("rag"))
-    return found
+    return {name for name in imported_modules(path) if name.startswith("rag")}
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import tomllib
@@ -12,6 +11,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+from conftest import imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCKS = ROOT / ".ci" / "lock"
@@ -77,17 +78,6 @@ def test_the_eval_only_packages_stay_out_of_the_chat_install():
     assert app["torch"] == "2.13.0+cpu" and not any(name.startswith("nvidia") for name in app)
 
 
-def imported(path: Path) -> set[str]:
-    """Top-level names of the absolute imports in a module, those inside functions included."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
 def test_the_chat_install_has_every_package_its_modules_import():
     """A package only the test lock has is imported only by modules of an extra (py3langid once broke the chat)."""
     app, test = locked(LOCKS / "app.txt"), locked(LOCKS / "test.txt")
@@ -97,7 +87,7 @@ def test_the_chat_install_has_every_package_its_modules_import():
         module = path.relative_to(ROOT).as_posix()
         if module.startswith(EXTRA_MODULES):
             continue
-        for name in imported(path):
+        for name in {module.split(".")[0] for module in imported_modules(path)}:
             outside = {d for d in map(canonicalize_name, distributions.get(name, [])) if d in test and d not in app}
             wrong += [f"{module} imports {name} ({d})" for d in sorted(outside)]
     assert not wrong, f"the chat install (.ci/lock/app.txt) lacks what these import: {wrong}"

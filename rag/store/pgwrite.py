@@ -25,12 +25,13 @@ HNSW = {"m": 16, "ef_construction": 64}
 # vectors, recall@10 at ef_search 800: 0.791 with m 16 / ef_construction 64, 0.913 with 32 / 128 (3.2x the build)
 LARGE_ROWS, HNSW_LARGE = 500_000, {"m": 32, "ef_construction": 128}
 
+VECTOR_COLUMNS = {"chunks": ("chunks", "e5"), "sentences": ("sentences", "e5"), "use": ("chunks", "use")}
+TS_CONFIG = {"de": "german", "en": "english"}
+
 
 def hnsw_settings(rows: int) -> dict[str, int]:
     """The HNSW build parameters for a table of ``rows`` rows."""
     return HNSW_LARGE if rows >= LARGE_ROWS else HNSW
-VECTOR_COLUMNS = {"chunks": ("chunks", "e5"), "sentences": ("sentences", "e5"), "use": ("chunks", "use")}
-TS_CONFIG = {"de": "german", "en": "english"}
 
 
 @contextlib.contextmanager
