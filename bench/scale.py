@@ -216,40 +216,49 @@ def pg_index(conn, name: str, column: str, opclass: str, args: argparse.Namespac
     return built
 
 
+def pg_ids(cursor) -> np.ndarray:
+    """The ids a query returned, in order."""
+    return np.array([r[0] for r in cursor], dtype=np.int64)
+
+
+def pg_filtered_row(conn, name: str, order: str, queries: np.ndarray, truth: np.ndarray, k: int, outlets: Outlets,
+                    build_s: float, mb: float, prepare: bool | None = None) -> dict:
+    """The row of ``ORDER BY {order}`` over the query's outlet only, with the plan PostgreSQL chose for it.
+
+    ``prepare=False``: plan every query afresh (psycopg's prepared statement keeps the plan made under
+    the settings of its first executions)."""
+    sql = f"SELECT id FROM scale_bench WHERE outlet = %s ORDER BY {order} LIMIT %s"
+    args_of = lambda i: (int(outlets.queries[i]), queries[i], k)  # noqa: E731
+    found, seconds = timed_queries(lambda i: pg_ids(conn.execute(sql, args_of(i), prepare=prepare)), len(queries))
+    return row(name, build_s, mb, recall(found, truth, k), seconds, filtered=True, plan=plan_nodes(conn, sql, args_of(0)))
+
+
 def pg_measure(conn, label: str, order: str, built: dict, queries: np.ndarray, truths: tuple, k: int,
                efs: list[int], outlets: Outlets | None, iterative: bool) -> list[dict]:
     """Rows per ef_search for ``ORDER BY {order}``: all vectors, and the query's outlet only when filtering."""
     sql = f"SELECT id FROM scale_bench ORDER BY {order} LIMIT %s"
-    fsql = f"SELECT id FROM scale_bench WHERE outlet = %s ORDER BY {order} LIMIT %s"
-    ids = lambda cursor: np.array([r[0] for r in cursor], dtype=np.int64)  # noqa: E731
     rows = []
     for ef in efs:
         conn.execute(f"SET hnsw.ef_search = {ef}")
         if iterative:
             conn.execute("SET hnsw.iterative_scan = off")
-        found, seconds = timed_queries(lambda i: ids(conn.execute(sql, (queries[i], k))), len(queries))
+        found, seconds = timed_queries(lambda i: pg_ids(conn.execute(sql, (queries[i], k))), len(queries))
         rows.append(row(f"{label} ef_search={ef}", built["build_s"], built["total_mb"],
                         recall(found, truths[0], k), seconds))
         if outlets is None:
             continue
         if iterative:
             conn.execute("SET hnsw.iterative_scan = relaxed_order")
-        args_of = lambda i: (int(outlets.queries[i]), queries[i], k)  # noqa: E731
-        found, seconds = timed_queries(lambda i: ids(conn.execute(fsql, args_of(i))), len(queries))
-        rows.append(row(f"{label} ef_search={ef}", built["build_s"], built["total_mb"], recall(found, truths[1], k),
-                        seconds, filtered=True, plan=plan_nodes(conn, fsql, args_of(0))))
+        rows.append(pg_filtered_row(conn, f"{label} ef_search={ef}", order, queries, truths[1], k, outlets,
+                                    built["build_s"], built["total_mb"]))
     return rows
 
 
 def pg_exact_filtered(conn, queries: np.ndarray, truth: np.ndarray, k: int, outlets: Outlets) -> dict:
     """Filtered queries without HNSW: the btree on outlet finds the rows, every one is compared (exact)."""
     conn.execute("SET enable_indexscan = off")  # HNSW scans are index scans; the btree's bitmap scan stays
-    sql = "SELECT id FROM scale_bench WHERE outlet = %s ORDER BY v <#> %s LIMIT %s"
-    args_of = lambda i: (int(outlets.queries[i]), queries[i], k)  # noqa: E731
-    found, seconds = timed_queries(
-        lambda i: np.array([r[0] for r in conn.execute(sql, args_of(i))], dtype=np.int64), len(queries))
-    measured = row("pgvector exact (btree on outlet)", 0.0, 0.0, recall(found, truth, k), seconds, filtered=True,
-                   plan=plan_nodes(conn, sql, args_of(0)))
+    measured = pg_filtered_row(conn, "pgvector exact (btree on outlet)", "v <#> %s", queries, truth, k, outlets, 0.0, 0.0,
+                               prepare=False)
     conn.execute("RESET enable_indexscan")
     return measured
 
