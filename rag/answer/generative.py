@@ -23,6 +23,7 @@ from rag.answer.base import frame
 from rag.answer.claims import Claim, lost_fact, split_claims, unsupported
 from rag.answer.evidence import ScoredSentence
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.numbering import Numbering, group_heads, sourced
 from rag.errors import LLMError
 from rag.lang.identify import identify
 from rag.models.base import QueryEncoder
@@ -64,13 +65,15 @@ NOTES = {
            "unchecked": "No generated sentence could be checked against its source; the answer quotes the articles.",
            "dropped": "{n} generated sentence(s) left out: their sources do not support them.",
            "requoted": "{n} generated sentence(s) lost a number, date or name of their source; its quote is shown.",
-           "only_quotes": "No generated sentence kept the facts of its source; the answer quotes the articles."},
+           "only_quotes": "No generated sentence kept the facts of its source; the answer quotes the articles.",
+           "unwritten": "{n} quoted fact(s) the written answer did not restate: shown as quotes."},
     "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
            "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
            "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht.",
            "requoted": "{n} erzeugte(r) Satz/Sätze verlor(en) eine Zahl, ein Datum oder einen Namen der Quelle; "
                        "das Zitat wird gezeigt.",
-           "only_quotes": "Kein erzeugter Satz behielt die Fakten seiner Quelle; die Antwort zitiert die Artikel."},
+           "only_quotes": "Kein erzeugter Satz behielt die Fakten seiner Quelle; die Antwort zitiert die Artikel.",
+           "unwritten": "{n} zitierte(r) Fakt(en), die die geschriebene Antwort nicht wiedergab: als Zitat gezeigt."},
 }
 
 
@@ -136,9 +139,9 @@ class GenerativeAnswerer:
 
     def _write(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence], quoted: Answer) -> Iterator[str | Answer]:
         """The model's sentences, each checked, then the final ``Answer`` (exceptions propagate)."""
-        sources = _group_heads(quoted)
+        sources = group_heads(quoted)
         lang = retrieval.language
-        numbering = _Numbering(quoted)
+        numbering = Numbering(quoted)
         shown: list[str] = []
         dropped: list[str] = []
         requoted: list[str] = []
@@ -185,13 +188,18 @@ class GenerativeAnswerer:
             kind = "unchecked" if not shown else "only_quotes"
             yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=tuple(requoted))
             return
+        unwritten = numbering.unrestated()  # facts of the quoted answer the model left out stay, as quotes
+        for line in unwritten:
+            shown.append(line)
+            yield line
         notes = ([note(lang, "dropped", n=len(dropped))] if dropped else []) + (
-            [note(lang, "requoted", n=len(requoted))] if requoted else [])
+            [note(lang, "requoted", n=len(requoted))] if requoted else []) + (
+            [note(lang, "unwritten", n=len(unwritten))] if unwritten else [])
         yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=tuple(requoted))
 
     def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
         """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""
-        for quote in (quoted.citations[m - 1].quote for m in _sourced(claim, quoted)):
+        for quote in (quoted.citations[m - 1].quote for m in sourced(claim, quoted)):
             language = identify(quote)  # the quote's nouns are of its own language, not the question's
             lost = lost_fact(claim, [quote], ordinary=lambda word: self.ordinary(word, language), similar=self._similar)
             if lost:
@@ -226,69 +234,3 @@ class GenerativeAnswerer:
         if not len(vectors):
             return False
         return float(np.max(vectors @ self.encoder.encode_queries([name])[0])) >= self.name_cosine
-
-
-def _group_heads(quoted: Answer) -> list[Citation]:
-    """The first citation of each quoted fact (other outlets' versions of it are added to its markers later)."""
-    heads: list[Citation] = []
-    for line in quoted.text.splitlines():
-        found = re.search(r"\[(\d+)\]", line)
-        if found:
-            heads.append(quoted.citations[int(found.group(1)) - 1])
-    return heads or list(quoted.citations[:1])
-
-
-class _Numbering:
-    """Renumbers markers 1..n in order of first use as sentences arrive; each fact cites all its outlets."""
-
-    def __init__(self, quoted: Answer) -> None:
-        self.quoted = quoted
-        self.groups: dict[int, list[int]] = {}
-        for line in quoted.text.splitlines():
-            numbers = [int(n) for n in re.findall(r"\[(\d+)\]", line.split(":")[0])]
-            if numbers:
-                self.groups[numbers[0]] = numbers
-        self.order: list[int] = []
-        self.quoted_once: set[int] = set()
-
-    def render(self, claim: Claim) -> str:
-        """The sentence with its markers, renumbered, before its final punctuation."""
-        cited = [n for m in _sourced(claim, self.quoted) for n in self.groups.get(m, [m])]
-        for number in cited:
-            if number not in self.order:
-                self.order.append(number)
-        markers = "".join(f"[{self.order.index(n) + 1}]" for n in dict.fromkeys(cited))
-        body, end = _closing(_strip_markers(claim.text))
-        return f"{body.rstrip()} {markers}{end or '.'}"
-
-    def as_quote(self, claim: Claim) -> str:
-        """The quotes the sentence cites, verbatim with their markers (each quote shown once; "" if all were)."""
-        heads = [m for m in _sourced(claim, self.quoted) if m not in self.quoted_once]
-        self.quoted_once.update(heads)
-        lines = []
-        for head in heads:
-            body, end = _closing(self.quoted.citations[head - 1].quote.strip())
-            lines.append(self.render(Claim(f"„{body.strip()}“{end or '.'}", (head,))))
-        return " ".join(lines)
-
-    def answer(self, lines: list[str], name: str, dropped: tuple[str, ...], text_note: str) -> Answer:
-        """The final answer over the rendered sentences."""
-        citations = tuple(replace(self.quoted.citations[old - 1], number=new)
-                          for new, old in enumerate(self.order, start=1))
-        return Answer(self.quoted.question, " ".join(lines), citations, language=self.quoted.language,
-                      hits=self.quoted.hits, answerer=name, note=text_note, dropped=dropped)
-
-
-def _sourced(claim: Claim, quoted: Answer) -> list[int]:
-    """The claim's markers that name a source of the quoted answer, in order (a marker with none is left out)."""
-    return [m for m in claim.markers if 1 <= m <= len(quoted.citations)]
-
-
-def _closing(text: str) -> tuple[str, str]:
-    """A sentence split into its body and its closing punctuation ("" if it has none)."""
-    return re.match(r"(.*?)([.!?…]*)$", text, re.DOTALL).groups()  # type: ignore[union-attr, return-value]
-
-
-def _strip_markers(text: str) -> str:
-    """A sentence without its markers."""
-    return re.sub(r"\s*(?:\[\d+\]\s*)+", " ", text).strip()

@@ -74,6 +74,9 @@ def run(store, reply: str = "", *, error: Exception | None = None, question: str
     return events, chat
 
 
+QUOTE_2 = "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."
+
+
 KEPT = ("Rheinfeld wants to build about 1,500 new flats by 2030 [1]. "
         "Mayor Anna Kowalczyk put the cost at 1.2 billion euros on Tuesday [2].")
 
@@ -91,25 +94,26 @@ def test_checked_sentences_stream_first_and_markers_point_at_their_quotes(store)
     assert "English" in chat.prompts[0][0]["content"]
 
 
-def test_only_the_cited_sources_remain_renumbered_in_order(store):
-    *_, answer = run(store, "Kowalczyk named a cost of 1.2 billion euros on Tuesday [2].")[0]
-    assert answer.text == "Kowalczyk named a cost of 1.2 billion euros on Tuesday [1]." and len(answer.citations) == 1
-    assert "1,2 Milliarden" in answer.citations[0].quote
+def test_markers_are_renumbered_in_order_of_use_and_a_fact_left_unwritten_follows_as_its_quote(store):
+    *sentences, answer = run(store, "Kowalczyk named a cost of 1.2 billion euros on Tuesday [2].")[0]
+    quote_1 = "„Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen“ [2]."
+    assert sentences == ["Kowalczyk named a cost of 1.2 billion euros on Tuesday [1].", quote_1]
+    assert answer.text == " ".join(sentences) and answer.answerer == "generative"
+    assert "1,2 Milliarden" in answer.citations[0].quote and "1.500 neue Wohnungen" in answer.citations[1].quote
+    assert answer.note == "1 quoted fact(s) the written answer did not restate: shown as quotes."
 
 
 def test_a_marker_without_a_source_is_left_out_and_one_without_any_source_is_dropped(store):
     *_, answer = run(store, "Rheinfeld builds 1,500 flats by 2030 [1][9]. The cost is 1.2 billion euros [7].")[0]
-    assert answer.text == "Rheinfeld builds 1,500 flats by 2030 [1]." and len(answer.citations) == 1
+    assert answer.text == f"Rheinfeld builds 1,500 flats by 2030 [1]. {QUOTE_2}" and len(answer.citations) == 2
     assert len(answer.dropped) == 1 and "does not exist" in answer.dropped[0]
 
 
 def test_an_unsupported_sentence_is_dropped_counted_and_noted(store):
     *_, answer = run(store, "Rheinfeld builds 1,500 flats by 2030 [1]. Mayor Schmidt pays 3 billion euros [2].")[0]
-    assert answer.text == "Rheinfeld builds 1,500 flats by 2030 [1]." and len(answer.dropped) == 1
-    assert "number 3" in answer.dropped[0] and "1 generated sentence" in answer.note
-
-
-QUOTE_2 = "„Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro“ [2]."
+    assert answer.text == f"Rheinfeld builds 1,500 flats by 2030 [1]. {QUOTE_2}" and len(answer.dropped) == 1
+    assert "number 3" in answer.dropped[0] and "1 generated sentence(s) left out" in answer.note
+    assert "1 quoted fact(s) the written answer did not restate" in answer.note
 
 
 def test_a_sentence_that_loses_a_fact_of_a_quote_in_another_language_is_followed_by_that_quote_once(store):
@@ -211,3 +215,4 @@ def test_the_prompt_names_the_language_and_lists_every_source():
     assert messages[-1]["content"].endswith("Question: Wie viel kostet es?\nAnswer in German.")
     assert messages[2]["content"].startswith("Die Stadt will")  # the worked example answers in German too
     assert build_messages("How much?", "en", ())[2]["content"].startswith("The city wants")
+

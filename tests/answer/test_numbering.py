@@ -1,0 +1,39 @@
+"""Markers of a written answer: renumbered in order of use, a fact's outlets cited together, unwritten facts quoted."""
+
+from __future__ import annotations
+
+from rag.answer.claims import Claim
+from rag.answer.numbering import Numbering, group_heads
+from rag.types import Answer, Citation
+
+QUOTES = ["Die Brücke öffnet im Mai.", "Die Brücke öffnet im Mai, meldet ein zweites Blatt.", "Sie kostet 3 Millionen Euro."]
+CITATIONS = tuple(Citation(n, f"a{n}", "Titel", "Blatt", "2025-01-01", q, q, 0, len(q), 0, len(q), 1.0)
+                  for n, q in enumerate(QUOTES, start=1))
+# the quoted answer: fact 1 from two outlets ([1], [2]), fact 2 from one ([3])
+QUOTED = Answer("q", "Laut Blatt [1], [2]: Die Brücke öffnet im Mai.\nEbenso laut Blatt [3]: Sie kostet 3 Millionen Euro.",
+                CITATIONS)
+
+
+def test_each_fact_is_represented_by_its_first_citation():
+    assert [c.number for c in group_heads(QUOTED)] == [1, 3]
+
+
+def test_markers_count_from_one_in_order_of_use_and_a_fact_cites_all_its_outlets():
+    numbering = Numbering(QUOTED)
+    assert numbering.render(Claim("It costs 3 million euros [3].", (3,))) == "It costs 3 million euros [1]."
+    assert numbering.render(Claim("The bridge opens in May [1]", (1,))) == "The bridge opens in May [2][3]."
+    answer = numbering.answer(["a", "b"], "generative", (), "")
+    assert [(c.number, c.quote) for c in answer.citations] == [(1, QUOTES[2]), (2, QUOTES[0]), (3, QUOTES[1])]
+
+
+def test_a_fact_no_sentence_cites_is_given_as_its_quote_and_a_cited_one_is_not():
+    numbering = Numbering(QUOTED)
+    numbering.render(Claim("It costs 3 million euros [3].", (3,)))
+    assert numbering.unrestated() == ["„Die Brücke öffnet im Mai“ [2][3]."]
+    assert numbering.unrestated() == []  # each quote is shown once
+
+
+def test_when_every_fact_is_restated_nothing_is_added():
+    numbering = Numbering(QUOTED)
+    numbering.render(Claim("The bridge opens in May and costs 3 million euros [1][3].", (1, 3)))
+    assert numbering.unrestated() == []
