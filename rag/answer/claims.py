@@ -30,6 +30,16 @@ def transliterate(word: str) -> str:
 _MARKERS = re.compile(r"\s*((?:\[\d+\]\s*)+)")
 _SENTENCE = re.compile(r"(?<=[.!?…])(?:\s*(?:\[\d+\]\s*)+)?\s+(?=[\"„“«A-ZÄÖÜ0-9])|(?<=\])\s+(?=[\"„“«A-ZÄÖÜ])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
+# a sentence opened by a pronoun and a verb of saying ("Er sagte, …", "He said …") reports someone's words
+_PRONOUN_SAYS = re.compile(
+    r"^(?:er|sie|es|man|he|she|they|it)\s+(?:\w+\s+)?(?:sagte|sagten|sagt|erklärte|erklärten|betonte|betonten|meinte|"
+    r"meinten|warnte|warnten|kündigte|said|says|stated|explained|added|noted|stressed|told|claimed|argued|warned|"
+    r"announced)\b", re.IGNORECASE)
+# what shows that a quote reports words: quotation marks, a verb or preposition of saying, German reported speech
+_REPORTED = re.compile(
+    r"[„“”\"«»]|\b(?:sag\w*|gesagt|erklär\w*|betont\w*|meint\w*|warnt\w*|kündigt\w*|angekündigt|sprach|spricht|"
+    r"äußert\w*|geäußert|bezeichnet\w*|laut|zufolge|so|said|says|say|stated|explained|added|noted|stressed|told|"
+    r"claimed|argued|warned|announced|according|sei|seien|habe|werde|könne|müsse|solle|wolle)\b", re.IGNORECASE)
 _NOT_NAMES = frozenset("i the a an and but in on at of for to by this that these those it its there".split())
 
 
@@ -165,6 +175,13 @@ def unsupported(claim: Claim, passages: Sequence[str], *, question: str = "",
             continue  # a country, checked by its code above
         if not mentions(name, evidence) and not mentions(name, question) and not similar(name, evidence):
             return f"{name} is not in the cited passage"
+    return ""
+
+
+def added_speaker(claim: Claim, quotes: Sequence[str]) -> str:
+    """Why a sentence that reports someone's words ("Er sagte, …") misquotes quotes that report nobody's ("" if not)."""
+    if _PRONOUN_SAYS.match(claim.bare) and quotes and not any(_REPORTED.search(q) for q in quotes):
+        return "it reports words as someone's that its quote states as fact"
     return ""
 
 

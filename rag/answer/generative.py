@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answer.base import frame
-from rag.answer.claims import Claim, lost_fact, split_claims, unsupported
+from rag.answer.claims import Claim, added_speaker, lost_fact, split_claims, unsupported
 from rag.answer.evidence import ScoredSentence
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.numbering import Numbering, group_heads, sourced
@@ -213,6 +213,7 @@ class GenerativeAnswerer:
         cited = [c for c in quoted.citations if c.number in claim.markers]
         reason = unsupported(claim, [c.text for c in cited], question=retrieval.question,
                              ordinary=lambda word: self.ordinary(word, retrieval.language), similar=self._similar)
+        reason = reason or added_speaker(claim, [c.quote for c in cited])
         if reason:
             return reason
         inside = [s.vector for s in candidates if any(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claims import Claim, calendar_words, lost_fact, mentions, names, numbers, split_claims, unsupported
+from rag.answer.claims import (Claim, added_speaker, calendar_words, lost_fact, mentions, names, numbers, split_claims,
+                               unsupported)
 
 PASSAGE = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. Bürgermeisterin Anna Kowalczyk "
            "nannte am Dienstag Kosten von 1,2 Milliarden Euro. Frankreich beteiligt sich nicht.")
@@ -135,3 +136,17 @@ def test_a_country_only_inside_a_compound_is_no_fact_of_its_own_and_an_adjective
     assert lost_fact(adjective, [quote], ordinary=lambda w: w in nouns) == "Ukraine"
     assert lost_fact(adjective, [quote], ordinary=lambda w: w in nouns,
                      similar=lambda name, text: name == "Ukraine" and "Ukrainian" in text) == ""
+
+
+@pytest.mark.parametrize(("sentence", "quote", "flagged"), [
+    ("Er sagte, der Bürgermeister baue gern Brücken [1].", "Der Bürgermeister dürfte gern Brücken bauen.", True),
+    ("She said the bridge would open in May [1].", "Die Brücke öffnet im Mai.", True),
+    ("He also said the bridge would open in May [1].", "Die Brücke öffnet im Mai.", True),
+    ("He said the bridge would open in May [1].", "Die Brücke öffne im Mai, sagte der Minister.", False),
+    ("He said the bridge would open in May [1].", "Die Brücke werde im Mai öffnen.", False),  # reported speech
+    ("Sie sagte, die Brücke öffne im Mai [1].", "„Die Brücke öffnet im Mai“, so die Ministerin.", False),
+    ("The minister said the bridge would open in May [1].", "Die Brücke öffnet im Mai.", False),  # a named speaker
+    ("The bridge opens in May [1].", "Die Brücke öffnet im Mai.", False),
+])
+def test_a_pronoun_that_reports_words_needs_a_quote_that_reports_words(sentence, quote, flagged):
+    assert bool(added_speaker(split_claims(sentence)[0], [quote])) is flagged

@@ -216,3 +216,9 @@ def test_the_prompt_names_the_language_and_lists_every_source():
     assert messages[2]["content"].startswith("Die Stadt will")  # the worked example answers in German too
     assert build_messages("How much?", "en", ())[2]["content"].startswith("The city wants")
 
+
+def test_a_sentence_that_makes_a_quote_someone_s_words_is_dropped(store):
+    reply = "He said Rheinfeld wants to build about 1,500 new flats by 2030 [1]. It costs 1.2 billion euros on Tuesday [2]."
+    *_, answer = run(store, reply)[0]
+    assert len(answer.dropped) == 1 and "reports words as someone's" in answer.dropped[0]
+    assert answer.text.startswith("It costs 1.2 billion euros on Tuesday [1].")
