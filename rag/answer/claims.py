@@ -40,6 +40,11 @@ _REPORTED = re.compile(
     r"[„“”\"«»]|\b(?:sag\w*|gesagt|erklär\w*|betont\w*|meint\w*|warnt\w*|kündigt\w*|angekündigt|sprach|spricht|"
     r"äußert\w*|geäußert|bezeichnet\w*|laut|zufolge|so|said|says|say|stated|explained|added|noted|stressed|told|"
     r"claimed|argued|warned|announced|according|sei|seien|habe|werde|könne|müsse|solle|wolle)\b", re.IGNORECASE)
+# a sentence that opens with its speaker ("Merz betonte, …"): that first word is a name, though sentences start capitalized
+_SPEAKER = re.compile(
+    r"([A-ZÄÖÜ][\w'’-]+)\s+(?:sagte|sagt|betonte|erklärte|kündigte|warnte|meinte|bezeichnete|forderte|said|says|"
+    r"stressed|told|warned|announced|explained|added|called)\b")
+_PRONOUNS = frozenset("er sie es man wir ich du ihr he she they we it i you".split())
 _NOT_NAMES = frozenset("i the a an and but in on at of for to by this that these those it its there".split())
 
 
@@ -208,12 +213,20 @@ def lost_fact(claim: Claim, quotes: Sequence[str], *, ordinary: Callable[[str], 
             if not mention.codes & said_codes and _standalone(mention.text, quote) and not similar(mention.text, said):
                 return mention.text
         country_words = {fold(w) for m in countries for w in m.text.split()}
-        quote_names = [n for a, b in split_sentences(quote) for n in names(quote[a:b], ordinary=ordinary)]
+        quote_names = [n for a, b in split_sentences(quote)
+                       for n in [*_speaker(quote[a:b], ordinary), *names(quote[a:b], ordinary=ordinary)]]
         for name in dict.fromkeys(quote_names):  # a quote of two sentences has two first words
             parts = [p for p in name.split() if fold(p) not in country_words]
             if parts and not any(mentions(p, said) or similar(p, said) for p in parts):
                 return name
     return ""
+
+
+def _speaker(sentence: str, ordinary: Callable[[str], bool]) -> list[str]:
+    """The name a sentence opens with when a verb of saying follows it ("Merz betonte" → Merz), else nothing."""
+    found = _SPEAKER.match(sentence.strip())
+    word = found.group(1) if found else ""
+    return [word] if word and fold(word) not in _PRONOUNS and not ordinary(word) else []
 
 
 def _standalone(word: str, text: str) -> bool:

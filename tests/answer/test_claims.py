@@ -150,3 +150,15 @@ def test_a_country_only_inside_a_compound_is_no_fact_of_its_own_and_an_adjective
 ])
 def test_a_pronoun_that_reports_words_needs_a_quote_that_reports_words(sentence, quote, flagged):
     assert bool(added_speaker(split_claims(sentence)[0], [quote])) is flagged
+
+
+def test_a_quote_s_opening_speaker_is_a_name_the_restatement_must_keep():
+    quote = "Merz betonte, dass eine Beteiligung von einer US-Garantie abhänge."
+    nouns = {"Beteiligung", "US-Garantie"}
+    other = Claim("The regional group objected that a German role depends on a US guarantee [1].", (1,))
+    assert lost_fact(other, [quote], ordinary=lambda w: w in nouns) == "Merz"
+    kept = Claim("Merz stressed that a German role depends on a US guarantee [1].", (1,))
+    assert lost_fact(kept, [quote], ordinary=lambda w: w in nouns) == ""
+    assert lost_fact(other, ["Er betonte, dass eine Beteiligung von einer US-Garantie abhänge."],
+                     ordinary=lambda w: w in nouns) == ""  # a pronoun names nobody
+    assert lost_fact(other, ["Beteiligung sagte man zu."], ordinary=lambda w: w in nouns) == ""  # a noun is no speaker
