@@ -30,21 +30,20 @@ def transliterate(word: str) -> str:
 _MARKERS = re.compile(r"\s*((?:\[\d+\]\s*)+)")
 _SENTENCE = re.compile(r"(?<=[.!?…])(?:\s*(?:\[\d+\]\s*)+)?\s+(?=[\"„“«A-ZÄÖÜ0-9])|(?<=\])\s+(?=[\"„“«A-ZÄÖÜ])")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
+# verbs of saying, in the past and present forms news text reports words with
+_SAYS = (r"(?:sagte|sagten|sagt|erklärte|erklärten|betonte|betonten|meinte|meinten|warnte|warnten|kündigte|"
+         r"bezeichnete|forderte|said|says|stated|explained|added|noted|stressed|told|claimed|argued|warned|"
+         r"announced|called)")
+_PRONOUNS = frozenset("er sie es man wir ich du ihr he she they we it i you".split())
 # a sentence opened by a pronoun and a verb of saying ("Er sagte, …", "He said …") reports someone's words
-_PRONOUN_SAYS = re.compile(
-    r"^(?:er|sie|es|man|he|she|they|it)\s+(?:\w+\s+)?(?:sagte|sagten|sagt|erklärte|erklärten|betonte|betonten|meinte|"
-    r"meinten|warnte|warnten|kündigte|said|says|stated|explained|added|noted|stressed|told|claimed|argued|warned|"
-    r"announced)\b", re.IGNORECASE)
+_PRONOUN_SAYS = re.compile(rf"^(?:{'|'.join(sorted(_PRONOUNS))})\s+(?:\w+\s+)?{_SAYS}\b", re.IGNORECASE)
+# a sentence that opens with its speaker ("Merz betonte, …"): that first word is a name, though sentences start capitalized
+_SPEAKER = re.compile(rf"([A-ZÄÖÜ][\w'’-]+)\s+{_SAYS}\b")
 # what shows that a quote reports words: quotation marks, a verb or preposition of saying, German reported speech
 _REPORTED = re.compile(
     r"[„“”\"«»]|\b(?:sag\w*|gesagt|erklär\w*|betont\w*|meint\w*|warnt\w*|kündigt\w*|angekündigt|sprach|spricht|"
     r"äußert\w*|geäußert|bezeichnet\w*|laut|zufolge|so|said|says|say|stated|explained|added|noted|stressed|told|"
     r"claimed|argued|warned|announced|according|sei|seien|habe|werde|könne|müsse|solle|wolle)\b", re.IGNORECASE)
-# a sentence that opens with its speaker ("Merz betonte, …"): that first word is a name, though sentences start capitalized
-_SPEAKER = re.compile(
-    r"([A-ZÄÖÜ][\w'’-]+)\s+(?:sagte|sagt|betonte|erklärte|kündigte|warnte|meinte|bezeichnete|forderte|said|says|"
-    r"stressed|told|warned|announced|explained|added|called)\b")
-_PRONOUNS = frozenset("er sie es man wir ich du ihr he she they we it i you".split())
 _NOT_NAMES = frozenset("i the a an and but in on at of for to by this that these those it its there".split())
 
 
