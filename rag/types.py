@@ -155,7 +155,7 @@ class Answer:
     answerer: str = "extractive"  # which answerer wrote the text: "extractive" or "generative"
     note: str = ""  # shown with the answer: why it was not generated, or how many sentences were dropped
     dropped: tuple[str, ...] = ()  # generated sentences not shown because their citation does not support them
-    requoted: tuple[str, ...] = ()  # generated sentences shown with or as their quote: they lost a number, date or name of it
+    requoted: tuple[str, ...] = ()  # generated sentences shown with or as their quote: they lost a fact of it, or copied it
     confidence: float | None = None  # the judge's calibrated probability that the articles answer; None: not judged
 
     def to_dict(self) -> dict[str, Any]:

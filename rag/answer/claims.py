@@ -189,6 +189,22 @@ def added_speaker(claim: Claim, quotes: Sequence[str]) -> str:
     return ""
 
 
+def copies(claim: Claim, quotes: Sequence[str], *, share: float = 0.75, length: float = 1.25) -> bool:
+    """Whether the claim is one of its quotes nearly word for word (about as long, mostly its words).
+
+    Such a sentence condenses nothing, and what it changes is the risk ("Gemeinsam mit der Ministerin habe
+    er unterzeichnet" → "Die Ministerin hat unterzeichnet"); verbatim words belong in quotation marks.
+    """
+    said = [fold(w) for w in words(claim.bare)]
+    for quote in quotes:
+        heard = [fold(w) for w in words(quote)]
+        if said and heard and 1 / length <= len(said) / len(heard) <= length:
+            vocabulary = set(heard)
+            if sum(w in vocabulary for w in said) >= share * len(said):
+                return True
+    return False
+
+
 def lost_fact(claim: Claim, quotes: Sequence[str], *, ordinary: Callable[[str], bool] = lambda word: False,
               similar: Callable[[str, str], bool] = lambda name, text: False) -> str:
     """Which number, date or name of the quotes the claim restates it leaves out ("" when it keeps them all).

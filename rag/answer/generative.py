@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answer.base import frame
-from rag.answer.claims import Claim, added_speaker, lost_fact, split_claims, unsupported
+from rag.answer.claims import Claim, added_speaker, copies, lost_fact, split_claims, unsupported
 from rag.answer.evidence import ScoredSentence
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.numbering import Numbering, group_heads, sourced
@@ -66,6 +66,8 @@ NOTES = {
            "dropped": "{n} generated sentence(s) left out: their sources do not support them.",
            "requoted": "{n} generated sentence(s) lost a number, date or name of their source; its quote is shown.",
            "only_quotes": "No generated sentence kept the facts of its source; the answer quotes the articles.",
+           "copied": "{n} generated sentence(s) copied their source nearly word for word: shown as its quote.",
+           "only_copies": "The generated sentences only copied their sources; the answer quotes the articles.",
            "unwritten": "{n} quoted fact(s) the written answer did not restate: shown as quotes."},
     "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
            "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
@@ -73,6 +75,8 @@ NOTES = {
            "requoted": "{n} erzeugte(r) Satz/Sätze verlor(en) eine Zahl, ein Datum oder einen Namen der Quelle; "
                        "das Zitat wird gezeigt.",
            "only_quotes": "Kein erzeugter Satz behielt die Fakten seiner Quelle; die Antwort zitiert die Artikel.",
+           "copied": "{n} erzeugte(r) Satz/Sätze übernahm(en) die Quelle fast wörtlich: als Zitat gezeigt.",
+           "only_copies": "Die erzeugten Sätze übernahmen nur ihre Quellen; die Antwort zitiert die Artikel.",
            "unwritten": "{n} zitierte(r) Fakt(en), die die geschriebene Antwort nicht wiedergab: als Zitat gezeigt."},
 }
 
@@ -147,20 +151,27 @@ class GenerativeAnswerer:
         shown: list[str] = []
         dropped: list[str] = []
         requoted: list[str] = []
+        copied: list[str] = []
         written = [0]  # sentences shown in the model's own words (not only as their quote)
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
-            """Check each finished sentence: shown (renumbered; with or as its quote if it lost a fact of it) or dropped."""
+            """Check each finished sentence: shown (renumbered; with or as its quote if it lost a fact of it or copied it) or dropped."""
             for claim in claims:
                 verdict = self._check(claim, retrieval, quoted, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
                 lost, quote_language = self._lost(claim, quoted)
+                quotes = [c.quote for c in quoted.citations if c.number in claim.markers]
+                if not lost and copies(claim, quotes):
+                    copied.append(f"{claim.text} (copies its quote)")  # verbatim words belong in quotation marks
+                    if line := numbering.as_quote(claim):
+                        shown.append(line)
+                        yield line
+                    continue
                 own = not lost or quote_language != lang  # in another language the quote alone would not answer
-                verdict = "" if not own or self.entailment is None else self.entailment.rejects(
-                    [c.quote for c in quoted.citations if c.number in claim.markers], claim.bare)
+                verdict = "" if not own or self.entailment is None else self.entailment.rejects(quotes, claim.bare)
                 if verdict and not lost:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
@@ -187,8 +198,8 @@ class GenerativeAnswerer:
                          answerer=self.name, dropped=tuple(dropped))
             return
         if not written[0]:  # nothing in the model's words: the quoted answer quotes more than those quotes
-            kind = "unchecked" if not shown else "only_quotes"
-            yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=tuple(requoted))
+            kind = "unchecked" if not shown else "only_copies" if copied and not requoted else "only_quotes"
+            yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=(*requoted, *copied))
             return
         unwritten = numbering.unrestated()  # facts of the quoted answer the model left out stay, as quotes
         for line in unwritten:
@@ -196,8 +207,9 @@ class GenerativeAnswerer:
             yield line
         notes = ([note(lang, "dropped", n=len(dropped))] if dropped else []) + (
             [note(lang, "requoted", n=len(requoted))] if requoted else []) + (
+            [note(lang, "copied", n=len(copied))] if copied else []) + (
             [note(lang, "unwritten", n=len(unwritten))] if unwritten else [])
-        yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=tuple(requoted))
+        yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=(*requoted, *copied))
 
     def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
         """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claims import (Claim, added_speaker, calendar_words, lost_fact, mentions, names, numbers, split_claims,
+from rag.answer.claims import (Claim, added_speaker, calendar_words, copies, lost_fact, mentions, names, numbers, split_claims,
                                unsupported)
 
 PASSAGE = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. Bürgermeisterin Anna Kowalczyk "
@@ -162,3 +162,16 @@ def test_a_quote_s_opening_speaker_is_a_name_the_restatement_must_keep():
     assert lost_fact(other, ["Er betonte, dass eine Beteiligung von einer US-Garantie abhänge."],
                      ordinary=lambda w: w in nouns) == ""  # a pronoun names nobody
     assert lost_fact(other, ["Beteiligung sagte man zu."], ordinary=lambda w: w in nouns) == ""  # a noun is no speaker
+
+
+@pytest.mark.parametrize(("sentence", "copied"), [
+    ("Gemeinsam mit der Ministerin habe er den Vertrag am Montag unterzeichnet, sagte er [1].", True),  # verbatim
+    ("Gemeinsam mit ihm habe die Ministerin den Vertrag am Montag unterzeichnet, sagte er [1].", True),  # roles swapped
+    ("Der Bürgermeister und die Ministerin unterzeichneten den Vertrag am Montag [1].", False),  # reworded
+    ("Die Ministerin unterzeichnete [1].", False),  # condensed: much shorter than its quote
+    ("He signed the treaty with the minister on Monday [1].", False),  # another language
+])
+def test_a_sentence_about_as_long_as_its_quote_and_mostly_its_words_copies_it(sentence, copied):
+    quote = "Gemeinsam mit der Ministerin habe er den Vertrag am Montag unterzeichnet, sagte er."
+    assert copies(split_claims(sentence)[0], [quote]) is copied
+    assert copies(split_claims(sentence)[0], ["Ein anderes Zitat.", quote]) is copied  # any one of its quotes

@@ -223,3 +223,23 @@ def test_a_sentence_that_makes_a_quote_someone_s_words_is_dropped(store):
     *_, answer = run(store, reply)[0]
     assert len(answer.dropped) == 1 and "reports words as someone's" in answer.dropped[0]
     assert answer.text.startswith("It costs 1.2 billion euros on Tuesday [1].")
+
+
+def test_a_sentence_that_copies_its_quote_is_shown_as_that_quote_unjudged(store):
+    reply = ("Die Kosten liegen bei 1,2 Milliarden Euro, sagte Kowalczyk am Dienstag [1]. "
+             "Die Stadt Rheinfeld will bis 2030 rund 1.500 Wohnungen neu bauen [2].")  # for German, [1] is the cost
+    entailment = ListedEntailment(set())
+    *sentences, answer = run(store, reply, question="Was plant Rheinfeld?", language="de", entailment=entailment)[0]
+    assert sentences == ["Die Kosten liegen bei 1,2 Milliarden Euro, sagte Kowalczyk am Dienstag [1].",
+                         "„Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen“ [2]."]
+    assert answer.answerer == "generative" and answer.requoted == (
+        "Die Stadt Rheinfeld will bis 2030 rund 1.500 Wohnungen neu bauen [2]. (copies its quote)",)
+    assert "1 erzeugte(r) Satz/Sätze übernahm(en) die Quelle fast wörtlich" in answer.note
+    assert [s for _, s in entailment.asked] == ["Die Kosten liegen bei 1,2 Milliarden Euro, sagte Kowalczyk am Dienstag."]
+
+
+def test_when_the_model_only_copies_the_quoted_answer_is_given(store):
+    reply = "Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen [2]."
+    *_, answer = run(store, reply, question="Was plant Rheinfeld?", language="de")[0]
+    assert answer.answerer == "extractive" and "Die erzeugten Sätze übernahmen nur ihre Quellen" in answer.note
+
