@@ -62,7 +62,7 @@ _REFUSAL = re.compile(
     r"nicht in den (artikeln|quellen)|keine (angaben|informationen))\b", re.IGNORECASE)
 NOTES = {
     "en": {"unreachable": "The language model could not answer ({why}); the answer quotes the articles instead.",
-           "unchecked": "No generated sentence could be checked against its source; the answer quotes the articles.",
+           "unchecked": "No generated sentence passed the checks against its source; the answer quotes the articles.",
            "dropped": "{n} generated sentence(s) left out: their sources do not support them.",
            "requoted": "{n} generated sentence(s) lost a number, date or name of their source; its quote is shown.",
            "only_quotes": "No generated sentence kept the facts of its source; the answer quotes the articles.",
@@ -70,7 +70,7 @@ NOTES = {
            "only_copies": "The generated sentences only copied their sources; the answer quotes the articles.",
            "unwritten": "{n} quoted fact(s) the written answer did not restate: shown as quotes."},
     "de": {"unreachable": "Das Sprachmodell konnte nicht antworten ({why}); die Antwort zitiert stattdessen die Artikel.",
-           "unchecked": "Kein erzeugter Satz ließ sich an seiner Quelle prüfen; die Antwort zitiert die Artikel.",
+           "unchecked": "Kein erzeugter Satz bestand die Prüfung an seiner Quelle; die Antwort zitiert die Artikel.",
            "dropped": "{n} erzeugte(r) Satz/Sätze ausgelassen: ihre Quellen belegen sie nicht.",
            "requoted": "{n} erzeugte(r) Satz/Sätze verlor(en) eine Zahl, ein Datum oder einen Namen der Quelle; "
                        "das Zitat wird gezeigt.",
@@ -101,6 +101,16 @@ def build_messages(question: str, language: str, sources: Sequence[Citation]) ->
     ]
 
 
+def within(sources: Sequence[Citation], chars: int, *, least: int = 2) -> list[Citation]:
+    """The ``least`` leading sources, then more while their quotes fit in ``chars`` (prompt tokens delay the first word)."""
+    kept: list[Citation] = []
+    for source in sources:
+        if len(kept) >= least and sum(len(c.quote) for c in kept) + len(source.quote) > chars:
+            break
+        kept.append(source)
+    return kept
+
+
 class GenerativeAnswerer:
     """Writes a short answer with a chat model from the quotes the extractive answerer picks, and checks it."""
 
@@ -108,7 +118,8 @@ class GenerativeAnswerer:
 
     def __init__(self, chat: ChatModel, encoder: QueryEncoder, *, extractive: ExtractiveAnswerer | None = None,
                  ordinary: Callable[[str, str], bool] = lambda word, language: False, min_cosine: float = 0.8,
-                 name_cosine: float = 0.9, max_tokens: int = 96, entailment: Entailment | None = None) -> None:
+                 name_cosine: float = 0.9, max_tokens: int = 96, prompt_chars: int = 320, prompt_least: int = 2,
+                 entailment: Entailment | None = None) -> None:
         self.chat = chat
         self.encoder = encoder
         self.extractive = extractive or ExtractiveAnswerer()
@@ -116,6 +127,8 @@ class GenerativeAnswerer:
         self.min_cosine = min_cosine
         self.name_cosine = name_cosine
         self.max_tokens = max_tokens
+        # the prompt's quotes: the best ``prompt_least``, then more within ``prompt_chars``; the rest follow verbatim
+        self.prompt_chars, self.prompt_least = prompt_chars, prompt_least
         self.entailment = entailment
         self._words = lru_cache(maxsize=256)(self._word_vectors)
 
@@ -145,7 +158,7 @@ class GenerativeAnswerer:
 
     def _write(self, retrieval: Retrieval, candidates: Sequence[ScoredSentence], quoted: Answer) -> Iterator[str | Answer]:
         """The model's sentences, each checked, then the final ``Answer`` (exceptions propagate)."""
-        sources = group_heads(quoted)
+        sources = within(group_heads(quoted), self.prompt_chars, least=self.prompt_least)
         lang = retrieval.language
         numbering = Numbering(quoted)
         shown: list[str] = []
@@ -156,7 +169,7 @@ class GenerativeAnswerer:
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
-            """Check each finished sentence: shown (renumbered; with or as its quote if it lost a fact of it or copied it) or dropped."""
+            """Each finished sentence: shown (renumbered; with or as its quote if it lost a fact or copies it), or dropped."""
             for claim in claims:
                 verdict = self._check(claim, retrieval, quoted, candidates)
                 if verdict:

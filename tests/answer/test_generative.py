@@ -9,10 +9,10 @@ from rag.answer.answerability import AnswerabilityCheck
 from rag.answer.base import AnswerConfig
 from rag.answer.evidence import SentenceScorer
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.generative import GenerativeAnswerer, build_messages
+from rag.answer.generative import GenerativeAnswerer, build_messages, within
 from rag.errors import LLMError
 from rag.retrieve.hybrid import Retrieval
-from rag.types import Answer, Article, Hit, Quoted
+from rag.types import Answer, Article, Citation, Hit, Quoted
 
 BODY = ("Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen. "
         "Bürgermeisterin Anna Kowalczyk nannte am Dienstag Kosten von 1,2 Milliarden Euro.")
@@ -62,13 +62,15 @@ class ListedEntailment:
 
 
 def run(store, reply: str = "", *, error: Exception | None = None, question: str = "How many flats will Rheinfeld build?",
-        fail_after: int = 0, entailment: ListedEntailment | None = None, language: str = "en"):
+        fail_after: int = 0, entailment: ListedEntailment | None = None, language: str = "en", prompt_chars: int = 320,
+        least: int = 2):
     r = retrieval(question, language)
     verdict = AnswerabilityCheck(store, config=CONFIG).check(r, SentenceScorer(store, config=CONFIG).score(r))
     chat = ScriptedChat(reply, error, fail_after)
     writer = GenerativeAnswerer(chat, EMB, extractive=ExtractiveAnswerer(config=CONFIG), min_cosine=-1.0,
                                 name_cosine=2.0,  # the fake embedder cannot judge closeness
-                                ordinary=lambda word, language: word in NOUNS, entailment=entailment)
+                                ordinary=lambda word, language: word in NOUNS, entailment=entailment,
+                                prompt_chars=prompt_chars, prompt_least=least)
     quoted, *events = list(writer.stream(r, verdict.candidates))
     assert isinstance(quoted, Quoted) and quoted.answer.answerer == "extractive"  # the quotes come first, always
     return events, chat
@@ -169,7 +171,8 @@ def test_a_rejected_sentence_that_lost_a_fact_gives_way_to_its_quote(store):
 
 def test_when_nothing_survives_the_quotes_are_shown_with_a_note(store):
     *_, answer = run(store, "Rheinfeld builds 9,999 flats [1].")[0]
-    assert answer.answerer == "extractive" and "quotes the articles" in answer.note and answer.dropped
+    assert answer.answerer == "extractive" and answer.dropped
+    assert "No generated sentence passed the checks against its source" in answer.note
     assert answer.text.startswith("According to Rheinpost (2025-03-04) [1]:")
 
 
@@ -243,3 +246,21 @@ def test_when_the_model_only_copies_the_quoted_answer_is_given(store):
     *_, answer = run(store, reply, question="Was plant Rheinfeld?", language="de")[0]
     assert answer.answerer == "extractive" and "Die erzeugten Sätze übernahmen nur ihre Quellen" in answer.note
 
+
+def test_the_prompt_holds_the_two_leading_quotes_then_those_that_fit_its_budget():
+    sources = [Citation(n, f"id{n}", "t", "s", "d", "x" * size, "x" * size, 0, size, 0, size, 1.0)
+               for n, size in ((1, 200), (2, 100), (3, 10), (4, 5))]
+    assert [c.number for c in within(sources, 320)] == [1, 2, 3, 4]
+    assert [c.number for c in within(sources, 312)] == [1, 2, 3]
+    assert [c.number for c in within(sources, 305)] == [1, 2]
+    assert [c.number for c in within(sources, 50)] == [1, 2]  # the two best always
+    assert [c.number for c in within(sources, 50, least=1)] == [1]
+    assert [c.number for c in within(sources[:1], 50)] == [1]
+
+
+def test_a_quote_left_out_of_the_prompt_follows_the_written_answer_verbatim(store):
+    events, chat = run(store, "Rheinfeld wants to build about 1,500 new flats by 2030 [1].", prompt_chars=10, least=1)
+    *sentences, answer = events
+    prompt = chat.prompts[0][-1]["content"]
+    assert "[1] Die Stadt Rheinfeld" in prompt and "[2]" not in prompt and "Kowalczyk" not in prompt
+    assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].", QUOTE_2]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from rag import Assistant, Quoted
+from rag.answer.generative import note
 from rag.evaluate.runner import written_language
 from rag.lang.identify import identify
 from rag.models.chat import OpenAIChat
@@ -69,13 +70,16 @@ def test_an_english_question_gets_a_checked_english_answer(writer):
     check_citations(answer, assistant)
 
 
-def test_a_german_question_gets_a_german_answer(writer):
-    assistant, _ = writer
-    # (to "Was hat Deutschland angeboten?" the model writes "Deutschland hat Deutschland soldaten …", which loses
-    # the quote's "Merz": that answer is the German quotes, tested in test_assistant)
+def test_a_german_question_gets_a_german_answer_in_checked_words_or_quotes(writer):
+    assistant, chat = writer
+    before = chat.calls
     answer = assistant.ask("Wer soll den Waffenstillstand überwachen?", mode="generate")
-    assert answer.answerer == "generative", (answer.note, answer.dropped)
+    assert chat.calls == before + 1  # the model wrote, and its sentences were checked
     assert identify(answer.text) == "de", answer.text
+    # over German quotes the 1.5B model mostly copies them, loses a fact or writes what its quote does not
+    # say: then the German quotes are the answer, with a German note that says why
+    fell_back = {note("de", kind) for kind in ("unchecked", "only_quotes", "only_copies")}
+    assert answer.answerer == "generative" or answer.note in fell_back, (answer.note, answer.dropped)
     check_citations(answer, assistant)
 
 
