@@ -156,6 +156,7 @@ class Answer:
     note: str = ""  # shown with the answer: why it was not generated, or how many sentences were dropped
     dropped: tuple[str, ...] = ()  # generated sentences not shown because their citation does not support them
     requoted: tuple[str, ...] = ()  # generated sentences shown with or as their quote: they lost a fact of it, or copied it
+    written: int = 0  # sentences the language model wrote, each checked (0: it was not asked)
     confidence: float | None = None  # the judge's calibrated probability that the articles answer; None: not judged
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,6 +171,7 @@ class Answer:
             "note": self.note,
             "dropped": list(self.dropped),
             "requoted": list(self.requoted),
+            "written": self.written,
             "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],

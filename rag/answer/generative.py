@@ -165,12 +165,13 @@ class GenerativeAnswerer:
         dropped: list[str] = []
         requoted: list[str] = []
         copied: list[str] = []
-        written = [0]  # sentences shown in the model's own words (not only as their quote)
+        written = [0, 0]  # sentences shown in the model's own words (not only as their quote); all it wrote
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
             """Each finished sentence: shown (renumbered; with or as its quote if it lost a fact or copies it), or dropped."""
             for claim in claims:
+                written[1] += 1
                 verdict = self._check(claim, retrieval, quoted, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
@@ -208,11 +209,12 @@ class GenerativeAnswerer:
         if not shown and any(_REFUSAL.search(d) for d in dropped):
             yield Answer(retrieval.question, frame(lang)["abstain"], abstained=True, language=lang,
                          hits=retrieval.hits, reason="the language model found no answer in the sources",
-                         answerer=self.name, dropped=tuple(dropped))
+                         answerer=self.name, dropped=tuple(dropped), written=written[1])
             return
         if not written[0]:  # nothing in the model's words: the quoted answer quotes more than those quotes
             kind = "unchecked" if not shown else "only_copies" if copied and not requoted else "only_quotes"
-            yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=(*requoted, *copied))
+            yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=(*requoted, *copied),
+                          written=written[1])
             return
         unwritten = numbering.unrestated()  # facts of the quoted answer the model left out stay, as quotes
         for line in unwritten:
@@ -222,7 +224,8 @@ class GenerativeAnswerer:
             [note(lang, "requoted", n=len(requoted))] if requoted else []) + (
             [note(lang, "copied", n=len(copied))] if copied else []) + (
             [note(lang, "unwritten", n=len(unwritten))] if unwritten else [])
-        yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=(*requoted, *copied))
+        yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=(*requoted, *copied),
+                      written=written[1])
 
     def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
         """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""

@@ -36,6 +36,7 @@ class ItemResult:
     answer_language: str | None = None  # of a generated answer
     sentences_shown: int = 0  # generated sentences shown
     sentences_dropped: int = 0  # generated sentences left out because their citation did not support them
+    sentences_written: int = 0  # sentences the language model wrote, each checked, whatever became of them
     sentences_requoted: int = 0  # generated sentences shown with or as their quote because they lost a fact of it
     confidence: float | None = None  # the judge's probability that the articles answer (None: not judged)
 
@@ -69,7 +70,7 @@ def evaluate_item(assistant: Any, item: GoldItem, *, k: int = 5, depth: int = 10
         seconds=seconds, answer=answer.text, answerer=getattr(answer, "answerer", "extractive"),
         answer_language=written_language(answer.text) if generated else None,
         sentences_shown=len(split_claims(answer.text)) if generated else 0,
-        sentences_dropped=len(getattr(answer, "dropped", ())),
+        sentences_dropped=len(getattr(answer, "dropped", ())), sentences_written=getattr(answer, "written", 0),
         sentences_requoted=len(getattr(answer, "requoted", ())), confidence=getattr(answer, "confidence", None),
     )
 
@@ -115,7 +116,7 @@ def summarize(results: Sequence[ItemResult]) -> dict[str, Any]:
     answered = [r for r in results if not r.abstained]
     out["generated_share"] = metrics.mean(float(r.answer_language is not None) for r in answered) if generated else None
     out["language_match"] = metrics.mean(float(r.answer_language == r.language) for r in generated)
-    written = sum(r.sentences_shown + r.sentences_dropped for r in results)
+    written = sum(r.sentences_written for r in results)  # also those of answers that fell back to the quotes
     out["unsupported_rate"] = sum(r.sentences_dropped for r in results) / written if written else None
     out["requoted_rate"] = sum(r.sentences_requoted for r in results) / written if written else None
     seconds = [r.seconds for r in results]

@@ -154,6 +154,7 @@ def test_a_sentence_its_quote_does_not_entail_is_dropped_and_counted(store):
     assert sentences == ["Rheinfeld wants to build about 1,500 new flats by 2030 [1].",
                          f"It costs 1.2 billion euros [2]. {QUOTE_2}"]
     assert answer.dropped == ("Anna Kowalczyk won 1.2 billion euros on Tuesday [2]. (its quote does not state it (entailment -2.0 < 1.1))",)
+    assert answer.written == 3  # every sentence the model wrote, whatever became of it
     assert "1 generated sentence(s) left out" in answer.note and len(answer.requoted) == 1
     asked = [statement for _, statement in entailment.asked]
     assert asked == ["Rheinfeld wants to build about 1,500 new flats by 2030.", "Anna Kowalczyk won 1.2 billion euros on Tuesday.",
@@ -245,6 +246,7 @@ def test_when_the_model_only_copies_the_quoted_answer_is_given(store):
     reply = "Die Stadt Rheinfeld will bis 2030 rund 1.500 neue Wohnungen bauen [2]."
     *_, answer = run(store, reply, question="Was plant Rheinfeld?", language="de")[0]
     assert answer.answerer == "extractive" and "Die erzeugten Sätze übernahmen nur ihre Quellen" in answer.note
+    assert answer.written == 1 and len(answer.requoted) == 1
 
 
 def test_the_prompt_holds_the_two_leading_quotes_then_those_that_fit_its_budget():

@@ -244,6 +244,18 @@ def test_judge_auc_counts_rule_refusals_as_zero_and_is_absent_without_a_judge():
     assert summarize([change(r, confidence=None) for r in judged])["judge_auc"] is None
 
 
+def test_dropped_and_requoted_shares_are_of_every_sentence_the_model_wrote_fallbacks_included():
+    from dataclasses import replace as change
+
+    base = RESULTS[0]
+    # a written answer: 3 sentences written, 1 dropped, 1 requoted; a fallback to the quotes: 2 written, both copies
+    results = [change(base, sentences_written=3, sentences_dropped=1, sentences_requoted=1, sentences_shown=3),
+               change(base, sentences_written=2, sentences_requoted=2, sentences_shown=0), change(base)]
+    summary = summarize(results)
+    assert summary["unsupported_rate"] == pytest.approx(1 / 5) and summary["requoted_rate"] == pytest.approx(3 / 5)
+    assert summarize([change(base)])["requoted_rate"] is None  # the model wrote nothing
+
+
 @pytest.mark.parametrize("text, language", [
     ("Germany offered to station soldiers on NATO territory [1]. „Deutschland bietet an, Soldaten zu stationieren“ [2].",
      "en"),
