@@ -165,19 +165,21 @@ class GenerativeAnswerer:
         dropped: list[str] = []
         requoted: list[str] = []
         copied: list[str] = []
-        written = [0, 0]  # sentences shown in the model's own words (not only as their quote); all it wrote
+        own_words = wrote = 0  # sentences shown in the model's own words (not only as their quote); all it wrote
         buffer = ""
 
         def settle(claims: Sequence[Claim]) -> Iterator[str]:
             """Each finished sentence: shown (renumbered; with or as its quote if it lost a fact or copies it), or dropped."""
+            nonlocal own_words, wrote
             for claim in claims:
-                written[1] += 1
-                verdict = self._check(claim, retrieval, quoted, candidates)
+                wrote += 1
+                cited = [c for c in quoted.citations if c.number in claim.markers]
+                verdict = self._check(claim, retrieval, cited, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
                 lost, quote_language = self._lost(claim, quoted)
-                quotes = [c.quote for c in quoted.citations if c.number in claim.markers]
+                quotes = [c.quote for c in cited]
                 if not lost and copies(claim, quotes):
                     copied.append(f"{claim.text} (copies its quote)")  # verbatim words belong in quotation marks
                     if line := numbering.as_quote(claim):
@@ -189,7 +191,7 @@ class GenerativeAnswerer:
                 if verdict and not lost:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
-                written[0] += own and not verdict
+                own_words += own and not verdict
                 if lost:
                     requoted.append(f"{claim.text} (lost {lost})")
                     line = " ".join(filter(None, [numbering.render(claim) if own and not verdict else "",
@@ -209,12 +211,12 @@ class GenerativeAnswerer:
         if not shown and any(_REFUSAL.search(d) for d in dropped):
             yield Answer(retrieval.question, frame(lang)["abstain"], abstained=True, language=lang,
                          hits=retrieval.hits, reason="the language model found no answer in the sources",
-                         answerer=self.name, dropped=tuple(dropped), written=written[1])
+                         answerer=self.name, dropped=tuple(dropped), written=wrote)
             return
-        if not written[0]:  # nothing in the model's words: the quoted answer quotes more than those quotes
+        if not own_words:  # nothing in the model's words: the quoted answer quotes more than those quotes
             kind = "unchecked" if not shown else "only_copies" if copied and not requoted else "only_quotes"
             yield replace(quoted, note=note(lang, kind), dropped=tuple(dropped), requoted=(*requoted, *copied),
-                          written=written[1])
+                          written=wrote)
             return
         unwritten = numbering.unrestated()  # facts of the quoted answer the model left out stay, as quotes
         for line in unwritten:
@@ -225,7 +227,7 @@ class GenerativeAnswerer:
             [note(lang, "copied", n=len(copied))] if copied else []) + (
             [note(lang, "unwritten", n=len(unwritten))] if unwritten else [])
         yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=(*requoted, *copied),
-                      written=written[1])
+                      written=wrote)
 
     def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
         """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""
@@ -236,11 +238,11 @@ class GenerativeAnswerer:
                 return lost, language
         return "", ""
 
-    def _check(self, claim: Claim, retrieval: Retrieval, quoted: Answer, candidates: Sequence[ScoredSentence]) -> str:
-        """Why a generated sentence may not be shown ("" if it may)."""
+    def _check(self, claim: Claim, retrieval: Retrieval, cited: Sequence[Citation],
+               candidates: Sequence[ScoredSentence]) -> str:
+        """Why a generated sentence may not be shown ("" if it may), given the citations its markers name."""
         if _REFUSAL.search(claim.text):
             return "says the sources do not answer"
-        cited = [c for c in quoted.citations if c.number in claim.markers]
         reason = unsupported(claim, [c.text for c in cited], question=retrieval.question,
                              ordinary=lambda word: self.ordinary(word, retrieval.language), similar=self._similar)
         reason = reason or added_speaker(claim, [c.quote for c in cited])
