@@ -49,7 +49,7 @@ class Numbering:
         lines = []
         for head in heads:
             body, end = closing(self.quoted.citations[head - 1].quote.strip())
-            lines.append(self.render(Claim(f"„{body.strip()}“{end or '.'}", (head,))))
+            lines.append(self.render(Claim(f"„{nested(body.strip())}“{end or '.'}", (head,))))
         return " ".join(lines)
 
     def unrestated(self) -> list[str]:
@@ -72,6 +72,15 @@ def sourced(claim: Claim, quoted: Answer) -> list[int]:
 def closing(text: str) -> tuple[str, str]:
     """A sentence split into its body and its closing punctuation ("" if it has none)."""
     return re.match(r"(.*?)([.!?…]*)$", text, re.DOTALL).groups()  # type: ignore[union-attr, return-value]
+
+
+_INNER = str.maketrans({"„": "‚", "“": "‘", "”": "’", "«": "‹", "»": "›"})
+
+
+def nested(text: str) -> str:
+    """A quote's own quotation marks made single, as inside „…“: „‚Wir helfen‘, sagte sie“."""
+    text = text.translate(_INNER)
+    return re.sub(r'"([^"]*)"', "‚\\1‘", text)
 
 
 def strip_markers(text: str) -> str:

@@ -37,3 +37,10 @@ def test_when_every_fact_is_restated_nothing_is_added():
     numbering = Numbering(QUOTED)
     numbering.render(Claim("The bridge opens in May and costs 3 million euros [1][3].", (1, 3)))
     assert numbering.unrestated() == []
+
+
+def test_a_quote_with_its_own_quotation_marks_is_shown_with_single_ones_inside():
+    quote = "„Wir helfen“, sagte sie über den \"Plan\"."
+    cited = Answer("q", "Laut Blatt [1]: " + quote, (Citation(1, "a1", "T", "Blatt", "2025-01-01", quote, quote,
+                                                              0, len(quote), 0, len(quote), 1.0),))
+    assert Numbering(cited).unrestated() == ["„‚Wir helfen‘, sagte sie über den ‚Plan‘“ [1]."]
