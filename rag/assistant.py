@@ -29,7 +29,7 @@ from rag.ingest.freshness import corpus_of, open_index
 from rag.models.base import QueryEncoder, TextEncoder
 from rag.models.embed import Embedder
 from rag.lang.names import NameInventory, build_inventory
-from rag.lang.text import detect_language
+from rag.lang.text import detect_language, load_dictionaries
 from rag.retrieve.filtering import make_filters, no_match
 from rag.models.e5_numpy import query_encoder
 from rag.retrieve.hybrid import HybridRetriever, Retrieval, RetrievalConfig
@@ -204,11 +204,12 @@ class Assistant:
         return condense(clean_question(question), history, self.llm, self.names)
 
     def warm_up(self) -> None:
-        """Load the models now, so that the first question does not wait for them (no encoding)."""
+        """Load the models and dictionaries now, so that the first question does not wait for them (no encoding)."""
         for model in (self.embedder, self.second_encoder):
             load = getattr(model, "load", None)
             if load is not None:
                 load()
+        load_dictionaries()
 
     @property
     def outlets(self) -> list[str]:

@@ -89,15 +89,32 @@ _DE_MARKERS = frozenset(
 
 
 def detect_language(text: str) -> str:
-    """Guess ``"de"`` or ``"en"`` from function words and umlauts; English wins ties.
+    """Guess ``"de"`` or ``"en"``: by the lemmatizer's dictionaries, else function words and umlauts; English wins ties.
 
-    "was" and "an" are words in both languages; they count as German, so that short German
-    questions ("Was sagte Müller?") are recognised, while English questions carry other markers.
+    Only the lower-case words (and the first of several) vote in the dictionaries: German capitalizes its
+    nouns, English its names ("Who is Merz?" is English, "In welchem Jahr starb Goethe?" German).
+    The function words break a tie: "was" and "an" are words in both languages; they count as
+    German, so that short German questions ("Was sagte Müller?") are recognised.
     """
-    tokens = [t.lower() for t in words(text)]
+    import simplemma
+
+    tokens = words(text)
+    voters = [t.lower() for i, t in enumerate(tokens) if (i == 0 and len(tokens) > 1) or not t[:1].isupper()]
+    if voters:
+        shares = dict(simplemma.langdetect(" ".join(voters), lang=("de", "en")))
+        if shares.get("de", 0.0) != shares.get("en", 0.0):
+            return "de" if shares.get("de", 0.0) > shares.get("en", 0.0) else "en"
+    tokens = [t.lower() for t in tokens]
     de = sum(t in _DE_MARKERS for t in tokens) + 2 * len(re.findall(r"[äöüßÄÖÜ]", text))
     en = sum(t in _EN_MARKERS for t in tokens)
     return "de" if de > en else "en"
+
+
+def load_dictionaries() -> None:
+    """Load the lemmatizer's German and English dictionaries now (about a second), not at the first question."""
+    import simplemma
+
+    simplemma.langdetect("die the", lang=("de", "en"))
 
 
 _TERM = re.compile(r"\b[A-ZÄÖÜ][\w]*(?:-[\wÄÖÜäöü]+)*")

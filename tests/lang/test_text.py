@@ -46,6 +46,10 @@ def test_spelling_variants_fold_together(a, b):
     ("Who will monitor the ceasefire?", "en"),
     ("Und Großbritannien?", "de"),
     ("And France?", "en"),
+    ("Who is Merz?", "en"),  # a German word as a name: capitalized words do not vote
+    ("In welchem Jahr starb Goethe?", "de"),  # no function word of the list: the dictionaries decide
+    ("Weshalb zogen sie weg?", "de"),
+    ("Merz?", "en"),  # nothing to go by: English
 ])
 def test_detect_language(question, lang):
     assert detect_language(question) == lang
