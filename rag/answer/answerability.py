@@ -121,11 +121,14 @@ class EntityChecker:
                  noun_tables: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> None:
         if not 0 < min_cosine <= 1 or not 0 <= min_translation_ratio <= 1 or min_gap < 0:
             raise ValueError("min_cosine must be in (0, 1], min_translation_ratio in [0, 1] and min_gap >= 0")
-        # Only names and nouns count as neighbours; acronyms match by spelling alone (their
+        # A name's neighbours are names and nouns; acronyms match by spelling alone (their
         # embeddings are noisy neighbours of any name).
         rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not is_acronym(t)]
         self.vectors = vectors[rows] if len(vectors) else vectors
         self._neighbours = [fold(terms[i]) for i in rows]
+        # An ordinary word's neighbour may be any word: an English corpus writes its nouns in lower case.
+        self._words = vectors  # not copied: the vocabulary of a large corpus is large
+        self._acronyms = np.asarray([is_acronym(t) for t in terms], dtype=bool)
         self.min_cosine, self.min_translation_ratio, self.min_gap = min_cosine, min_translation_ratio, min_gap
         self.names = names
         self._lower = sorted(w for w in names.words if w not in names.names)
@@ -145,8 +148,9 @@ class EntityChecker:
     def known(self, entity: str, vector: np.ndarray | None, *, strict: bool = True) -> bool:
         """True if the corpus mentions the entity: by name (spelling, acronym, sound, typo) or a translation.
 
-        Not ``strict``: any e5 neighbour counts, whatever its spelling (for German nouns, whose
-        neighbours are synonyms: "Nordatlantikpakt" ~ "Nato").
+        Not ``strict``: any e5 neighbour counts, whatever its spelling or case (for German nouns, whose
+        neighbours are synonyms: "Nordatlantikpakt" ~ "Nato", or in an English corpus lower-case
+        translations: "Werbekampagne" ~ "campaign").
         """
         if self.names.known(entity):
             return True
@@ -155,15 +159,19 @@ class EntityChecker:
         if _ADJECTIVE.search(entity) and any(w.startswith(fold(entity)[:max(4, len(entity) // 2)])
                                              for w in self._lower):
             return True  # an English adjective of a German one: "Western" ~ "westlichen"
-        if vector is None or not len(self.vectors) or is_acronym(entity):
+        if vector is None or is_acronym(entity):
+            return False
+        if not strict:
+            return bool(len(self._words)) and bool(np.any((self._words @ vector >= self.min_cosine) & ~self._acronyms))
+        if not len(self.vectors):
             return False
         from rapidfuzz import fuzz
 
         scores = self.vectors @ vector
         order = np.argsort(-scores)[:10]
         close = [int(i) for i in order if scores[i] >= self.min_cosine]
-        if not close or not strict:
-            return bool(close)
+        if not close:
+            return False
         gap = float(scores[order[0]] - scores[order[1:]].mean()) if len(order) > 1 else 1.0
         folded = fold(entity)
         return any(not _other_word(folded, self._neighbours[i]) and (

@@ -281,6 +281,19 @@ def test_german_nouns_and_compounds_match_by_meaning_names_by_spelling_too():
     assert checker.unknown({"Nordatlantikpakt": near}, language="en") == ["Nordatlantikpakt"]
 
 
+def test_a_german_noun_may_have_a_lower_case_neighbour_a_name_may_not():
+    """An English corpus writes its nouns in lower case: "campaign" answers for "Werbekampagne"."""
+    nouns = (frozenset({"Kampagne"}), frozenset({"Kampagne"}))
+    checker = make(["campaign", "Boston", "NATO"], np.array([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]], dtype=np.float32),
+                   min_cosine=0.9, noun_tables=nouns)
+    near = np.array([1.0, 0.0], dtype=np.float32)  # "campaign" only
+    assert checker.unknown({"Werbekampagne": near}, language="de") == []
+    assert checker.unknown({"Werbekampagne": np.array([0.6, 0.8], dtype=np.float32)}, language="de") == ["Werbekampagne"]
+    assert checker.unknown({"Bostonia": near}, language="de") == ["Bostonia"]  # a name needs a capitalized neighbour
+    acronym_only = make(["NATO"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=0.9, noun_tables=nouns)
+    assert acronym_only.unknown({"Werbekampagne": near}, language="de") == ["Werbekampagne"]  # acronyms: by spelling
+
+
 def test_a_noun_before_a_month_or_year_is_part_of_a_date():
     nouns = (frozenset({"Mitte", "Ende"}), frozenset({"Mitte", "Ende"}))
     checker = make(["Bündnis"], np.array([[1.0, 0.0]], dtype=np.float32), min_cosine=0.9, noun_tables=nouns)
