@@ -123,12 +123,12 @@ class EntityChecker:
             raise ValueError("min_cosine must be in (0, 1], min_translation_ratio in [0, 1] and min_gap >= 0")
         # A name's neighbours are names and nouns; acronyms match by spelling alone (their
         # embeddings are noisy neighbours of any name).
-        rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not is_acronym(t)]
+        self._acronyms = np.asarray([is_acronym(t) for t in terms], dtype=bool)
+        rows = [i for i, t in enumerate(terms) if t[:1].isupper() and not self._acronyms[i]]
         self.vectors = vectors[rows] if len(vectors) else vectors
         self._neighbours = [fold(terms[i]) for i in rows]
         # An ordinary word's neighbour may be any word: an English corpus writes its nouns in lower case.
         self._words = vectors  # not copied: the vocabulary of a large corpus is large
-        self._acronyms = np.asarray([is_acronym(t) for t in terms], dtype=bool)
         self.min_cosine, self.min_translation_ratio, self.min_gap = min_cosine, min_translation_ratio, min_gap
         self.names = names
         self._lower = sorted(w for w in names.words if w not in names.names)

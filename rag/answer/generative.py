@@ -104,10 +104,12 @@ def build_messages(question: str, language: str, sources: Sequence[Citation]) ->
 def within(sources: Sequence[Citation], chars: int, *, least: int = 2) -> list[Citation]:
     """The ``least`` leading sources, then more while their quotes fit in ``chars`` (prompt tokens delay the first word)."""
     kept: list[Citation] = []
+    size = 0
     for source in sources:
-        if len(kept) >= least and sum(len(c.quote) for c in kept) + len(source.quote) > chars:
+        if len(kept) >= least and size + len(source.quote) > chars:
             break
         kept.append(source)
+        size += len(source.quote)
     return kept
 
 
@@ -173,12 +175,12 @@ class GenerativeAnswerer:
             nonlocal own_words, wrote
             for claim in claims:
                 wrote += 1
-                cited = [c for c in quoted.citations if c.number in claim.markers]
+                cited = [quoted.citations[m - 1] for m in sourced(claim, quoted)]
                 verdict = self._check(claim, retrieval, cited, candidates)
                 if verdict:
                     dropped.append(f"{claim.text} ({verdict})")
                     continue
-                lost, quote_language = self._lost(claim, quoted)
+                lost, quote_language = self._lost(claim, cited)
                 quotes = [c.quote for c in cited]
                 if not lost and copies(claim, quotes):
                     copied.append(f"{claim.text} (copies its quote)")  # verbatim words belong in quotation marks
@@ -229,9 +231,9 @@ class GenerativeAnswerer:
         yield replace(numbering.answer(shown, self.name, tuple(dropped), " ".join(notes)), requoted=(*requoted, *copied),
                       written=wrote)
 
-    def _lost(self, claim: Claim, quoted: Answer) -> tuple[str, str]:
+    def _lost(self, claim: Claim, cited: Sequence[Citation]) -> tuple[str, str]:
         """The number, date or name of its cited quotes that a supported sentence leaves out, and that quote's language."""
-        for quote in (quoted.citations[m - 1].quote for m in sourced(claim, quoted)):
+        for quote in (c.quote for c in cited):
             language = identify(quote)  # the quote's nouns are of its own language, not the question's
             lost = lost_fact(claim, [quote], ordinary=lambda word: self.ordinary(word, language), similar=self._similar)
             if lost:

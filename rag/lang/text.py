@@ -108,8 +108,9 @@ def detect_language(text: str) -> str:
         import simplemma
 
         shares = dict(simplemma.langdetect(" ".join(voters), lang=("de", "en")))
-        if shares.get("de", 0.0) != shares.get("en", 0.0):
-            return "de" if shares.get("de", 0.0) > shares.get("en", 0.0) else "en"
+        german, english = shares.get("de", 0.0), shares.get("en", 0.0)
+        if german != english:
+            return "de" if german > english else "en"
     return "de" if de > en else "en"
 
 
