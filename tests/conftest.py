@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.lang.text import load_dictionaries
 from rag.ui import launch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +42,13 @@ class FakeEmbedder:
 
     def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         return np.stack([self._one(t) for t in texts])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def language_dictionaries() -> None:
+    """Load simplemma's dictionaries once (0.8 s), as ``Assistant.warm_up`` does, so that no timed property
+    example pays for them: detect_language loads them on the first question its function words leave open."""
+    load_dictionaries()
 
 
 @pytest.fixture(scope="session", autouse=True)
