@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rag.lang.text import fold
+from rag.lang.text import fold, without_possessive
 
 SOUND_RATIO = 0.75  # RapidFuzz ratio (0–1) two names with the same Kölner code need in spelling
 TYPO_MIN_LENGTH = 7  # names this long may differ by one edit; shorter ones differ in meaning (Bayer, Bayern)
@@ -142,7 +142,8 @@ def build_inventory(texts: Iterable[str]) -> NameInventory:
     names: set[str] = set()
     for text in texts:
         for token in _WORD.findall(text):
-            for part in {token, *token.split("-")}:
+            bare = without_possessive(token)  # as questions are read: "NASA's" names NASA, "Merkel's" Merkel
+            for part in {token, bare, *bare.split("-")}:
                 if len(part) < 2:
                     continue
                 folded = fold(part)

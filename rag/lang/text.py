@@ -70,6 +70,14 @@ def fold(word: str) -> str:
     return w
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def without_possessive(word: str) -> str:
+    """The word without an English possessive ending: "Poland's" → "Poland", "NASA’s" → "NASA"."""
+    return _POSSESSIVE.sub("", word)
+
+
 def words(text: str) -> list[str]:
     """The word tokens of a text, unchanged."""
     return _WORD.findall(text)

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.config import MAX_K, MAX_QUESTION_CHARS
 from rag.errors import InvalidQuestionError
-from rag.lang.text import detect_language, fold, words
+from rag.lang.text import detect_language, fold, without_possessive, words
 from rag.lang.tokens import STOPWORDS
 from rag.models.base import QueryEncoder
 
@@ -62,7 +62,7 @@ def question_entities(question: str) -> list[str]:
     """Capitalized words after the first word: names, and in German also nouns."""
     found: list[str] = []
     for i, word in enumerate(words(question)):
-        word = re.sub(r"['’]s?$", "", word)  # possessives: Poland's → Poland
+        word = without_possessive(word)
         parts = [p for p in word.split("-") if p]
         for part in parts if i else parts[1:]:
             if part[:1].isupper() and not part.isdigit() and fold(part) not in _NOT_ENTITIES and part not in found:

@@ -85,3 +85,9 @@ def test_the_sound_must_have_as_many_vowel_groups() -> None:
 def test_ordinary_english_words_are_no_names() -> None:
     assert is_ordinary_english("New") and is_ordinary_english("White") and is_ordinary_english("House")
     assert not any(map(is_ordinary_english, ["Kristersson", "Aiwanger", "Merseyside", "Lisbon", "Hubert", "Ox"]))
+
+
+def test_a_name_written_only_as_an_english_possessive_is_known() -> None:
+    names = build_inventory(["NASA's mission changed after Golovin's report; the UN’s vote came later."])
+    assert names.known("NASA") and names.known("Golovin") and names.known("UN")
+    assert not names.known("ESA")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.lang.text import detect_language, fold, split_sentences
+from rag.lang.text import detect_language, fold, split_sentences, without_possessive
 
 
 def sentences(text: str) -> list[str]:
@@ -53,3 +53,9 @@ def test_spelling_variants_fold_together(a, b):
 ])
 def test_detect_language(question, lang):
     assert detect_language(question) == lang
+
+
+@pytest.mark.parametrize(("word", "bare"), [("Poland's", "Poland"), ("NASA’s", "NASA"), ("Reuters'", "Reuters"),
+                                           ("O'Brien", "O'Brien"), ("O'Brien's", "O'Brien"), ("Merkels", "Merkels")])
+def test_without_possessive(word, bare):
+    assert without_possessive(word) == bare
