@@ -9,14 +9,23 @@ from rag.answer.claims import Claim
 from rag.types import Answer, Citation
 
 
+_MARKER_RUN = re.compile(r"\[\d+\](?:,?\s*\[\d+\])*")
+
+
+def fact_markers(quoted: Answer) -> dict[int, list[int]]:
+    """Each quoted fact's citation numbers (its line's first run of markers, in the frame), keyed by the first."""
+    facts: dict[int, list[int]] = {}
+    for line in quoted.text.splitlines():
+        run = _MARKER_RUN.search(line)
+        numbers = [n for n in map(int, re.findall(r"\d+", run.group())) if 1 <= n <= len(quoted.citations)] if run else []
+        if numbers:
+            facts[numbers[0]] = numbers
+    return facts
+
+
 def group_heads(quoted: Answer) -> list[Citation]:
     """The first citation of each quoted fact (other outlets' versions of it are added to its markers later)."""
-    heads: list[Citation] = []
-    for line in quoted.text.splitlines():
-        found = re.search(r"\[(\d+)\]", line)
-        if found:
-            heads.append(quoted.citations[int(found.group(1)) - 1])
-    return heads or list(quoted.citations[:1])
+    return [quoted.citations[head - 1] for head in fact_markers(quoted)] or list(quoted.citations[:1])
 
 
 class Numbering:
@@ -24,11 +33,7 @@ class Numbering:
 
     def __init__(self, quoted: Answer) -> None:
         self.quoted = quoted
-        self.groups: dict[int, list[int]] = {}
-        for line in quoted.text.splitlines():
-            numbers = [int(n) for n in re.findall(r"\[(\d+)\]", line.split(":")[0])]
-            if numbers:
-                self.groups[numbers[0]] = numbers
+        self.groups = fact_markers(quoted)
         self.order: list[int] = []
         self.quoted_once: set[int] = set()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.answer.claims import Claim
-from rag.answer.numbering import Numbering, group_heads
+from rag.answer.numbering import Numbering, fact_markers, group_heads
 from rag.types import Answer, Citation
 
 QUOTES = ["Die Brücke öffnet im Mai.", "Die Brücke öffnet im Mai, meldet ein zweites Blatt.", "Sie kostet 3 Millionen Euro."]
@@ -44,3 +44,15 @@ def test_a_quote_with_its_own_quotation_marks_is_shown_with_single_ones_inside()
     cited = Answer("q", "Laut Blatt [1]: " + quote, (Citation(1, "a1", "T", "Blatt", "2025-01-01", quote, quote,
                                                               0, len(quote), 0, len(quote), 1.0),))
     assert Numbering(cited).unrestated() == ["„‚Wir helfen‘, sagte sie über den ‚Plan‘“ [1]."]
+
+
+def test_facts_are_read_from_the_frame_even_when_an_outlet_name_has_a_colon():
+    text = "Laut Blatt: Politik [1], [2]: Die Brücke öffnet im Mai.\nEbenso laut Blatt: Politik [3]: Sie kostet 3 Millionen Euro."
+    quoted = Answer("q", text, CITATIONS)
+    assert fact_markers(quoted) == {1: [1, 2], 3: [3]}
+    assert [c.number for c in group_heads(quoted)] == [1, 3]
+    assert Numbering(quoted).unrestated() == ["„Die Brücke öffnet im Mai“ [1][2].", "„Sie kostet 3 Millionen Euro“ [3]."]
+
+
+def test_a_marker_beyond_the_citations_names_no_fact():
+    assert fact_markers(Answer("q", "Laut Blatt [7]: Text.", CITATIONS)) == {}
