@@ -24,15 +24,45 @@ from rag.errors import LLMError
 MAX_THREADS = 4
 
 
-def pick_threads() -> int:
-    """Threads for the local server: every core when the machine is quiet (load below half the cores), else 1.
+def busy_cores(interval: float = 0.25) -> float | None:
+    """Cores that other processes keep busy right now (Linux ``/proc/stat`` over ``interval``); None where unreadable.
 
-    Measured on 2 cores (2026-12-01): quiet, 2 threads read prompts ~1.8x faster than 1; at load
-    average 6, 1 thread answered 2.4-2.6x faster than 2 (the threads wait for each other).
+    Our own process's CPU time in that interval is left out, and so is the past: the load average
+    still counts, for minutes, work that has just ended (an index build before ``rag serve``)."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(t) for t in stat.readline().split()[1:]]
+        return sum(ticks), ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # all, idle + iowait
+
+    try:
+        total, idle = sample()
+        own = time.process_time()
+        time.sleep(interval)
+        total2, idle2 = sample()
+        own = time.process_time() - own
+    except (OSError, ValueError, IndexError):
+        return None
+    if total2 <= total:
+        return None
+    busy = (1 - (idle2 - idle) / (total2 - total)) * (os.cpu_count() or 1)
+    return max(0.0, busy - own / interval)
+
+
+def pick_threads(busy: float | None = None) -> int:
+    """Threads for the local server: every core when the machine is quiet (other work below half the cores), else 1.
+
+    ``busy``: cores in use by other processes (default: ``busy_cores()``, else the 1-minute load
+    average). Measured on 2 cores (2026-12-01): quiet, 2 threads read prompts ~1.8x faster than 1;
+    at load average 6, 1 thread answered 2.4-2.6x faster than 2 (the threads wait for each other).
     """
     cores = os.cpu_count() or 1
-    busy = os.getloadavg()[0] >= cores / 2
-    return 1 if busy else max(1, min(cores, MAX_THREADS))
+    if busy is None:
+        busy = busy_cores()
+    if busy is None:
+        busy = os.getloadavg()[0]
+    return 1 if busy >= cores / 2 else max(1, min(cores, MAX_THREADS))
+
+
 CONTEXT = 4096
 REMOTE_TIMEOUT = 30.0  # seconds without a reply before a configured endpoint counts as unreachable
 LOCAL_TIMEOUT = 180.0  # the local server shares the CPU: on busy cores reading a prompt alone can take a minute

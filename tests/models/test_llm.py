@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import threading
+import time
 import urllib.request
 
 import pytest
 
 from rag.errors import LLMError, ModelError
 from rag.models.llm import QWEN_1_5B, _download, check_gguf, gguf_path, is_provisioned
+from rag.models import llm_server
 from rag.models.llm_server import LocalLLMServer, open_llm, pick_threads
 
 
@@ -58,11 +63,42 @@ def test_the_timeout_comes_from_the_environment_and_bad_values_name_the_variable
             open_llm("http://127.0.0.1:9/v1")
 
 
-@pytest.mark.parametrize("cores, load, expected", [(2, 0.3, 2), (2, 0.99, 2), (2, 1.0, 1), (2, 6.2, 1), (8, 1.0, 4), (1, 0.1, 1)])
-def test_threads_use_the_cores_of_a_quiet_machine_and_one_on_a_busy_one(monkeypatch, cores, load, expected):
+@pytest.mark.parametrize("cores, busy, expected", [(2, 0.3, 2), (2, 0.99, 2), (2, 1.0, 1), (2, 6.2, 1), (8, 1.0, 4), (1, 0.1, 1)])
+def test_threads_use_the_cores_of_a_quiet_machine_and_one_on_a_busy_one(monkeypatch, cores, busy, expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-    assert pick_threads() == expected
+    assert pick_threads(busy) == expected
+
+
+def test_without_proc_stat_the_load_average_decides(monkeypatch):
+    monkeypatch.setattr(llm_server, "busy_cores", lambda: None)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.4, 1.0, 0.5))
+    assert pick_threads() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 1.0, 0.5))
+    assert pick_threads() == 2
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads Linux's /proc/stat")
+def test_busy_cores_counts_another_process_at_work_but_not_our_own():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert llm_server.busy_cores(0.5) >= 0.6  # one core spinning (other processes may add to it)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    stop = time.monotonic() + 0.6
+
+    def work() -> None:
+        while time.monotonic() < stop:
+            pass
+
+    spin = threading.Thread(target=work)
+    spin.start()
+    try:
+        assert llm_server.busy_cores(0.5) < 0.6  # our own thread spinning is not other work
+    finally:
+        spin.join()
 
 
 def test_an_unreachable_endpoint_is_an_llm_error_that_says_what_to_do():
