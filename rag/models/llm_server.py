@@ -36,16 +36,16 @@ def busy_cores(interval: float = 0.25) -> float | None:
 
     try:
         total, idle = sample()
-        own = time.process_time()
+        own, start = time.process_time(), time.monotonic()
         time.sleep(interval)
         total2, idle2 = sample()
-        own = time.process_time() - own
+        own, elapsed = time.process_time() - own, time.monotonic() - start
     except (OSError, ValueError, IndexError):
         return None
-    if total2 <= total:
+    if total2 <= total or elapsed <= 0:
         return None
     busy = (1 - (idle2 - idle) / (total2 - total)) * (os.cpu_count() or 1)
-    return max(0.0, busy - own / interval)
+    return max(0.0, busy - own / elapsed)
 
 
 def pick_threads(busy: float | None = None) -> int:
