@@ -134,7 +134,7 @@ def _lock() -> Iterator[None]:
 def start_daemon(threads: int | None = None, timeout: float = 180.0) -> DaemonInfo:
     """The running server, else a new one started for the provisioned model once it answers."""
     from rag.models.llm import gguf_path, is_provisioned
-    from rag.models.llm_server import _free_port, _number, pick_threads
+    from rag.models.llm_server import _free_port, configured_threads, pick_threads
 
     with _lock():
         running = find_daemon()
@@ -146,7 +146,7 @@ def start_daemon(threads: int | None = None, timeout: float = 180.0) -> DaemonIn
                            f"see {log_path()}, and run `rag llm stop` before starting it again")
         if not is_provisioned():
             raise LLMError("the local language model is not provisioned; run `rag llm provision` (1.1 GB, once)")
-        threads = threads or int(_number("RAG_LLM_THREADS", pick_threads(), minimum=1))
+        threads = threads or configured_threads() or pick_threads()
         model, port, log = gguf_path(), _free_port(), log_path()
         with open(log, "wb") as out:
             proc = subprocess.Popen(  # in a session of its own: the terminal's Ctrl-C and hang-up miss it

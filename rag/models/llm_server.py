@@ -82,6 +82,11 @@ def _number(name: str, default: float, *, minimum: float) -> float:
     return value
 
 
+def configured_threads() -> int | None:
+    """``RAG_LLM_THREADS`` as a whole number (None when unset); a bad value raises ``LLMError``."""
+    return int(_number("RAG_LLM_THREADS", 0, minimum=1)) or None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -234,7 +239,7 @@ def open_llm(setting: str | None = None, *, model: str | None = None, log_path: 
         raise LLMError(f"RAG_LLM={setting!r} is not 'local', 'off' or an http(s) URL; fix the setting")
     if not is_provisioned():
         raise LLMError("the local language model is not provisioned; run `rag llm provision` (1.1 GB, once)")
-    threads = int(_number("RAG_LLM_THREADS", pick_threads(), minimum=1)) if threads is None else threads
+    threads = configured_threads() if threads is None else threads  # sampled below only if a server starts
     timeout = _number("RAG_LLM_TIMEOUT", LOCAL_TIMEOUT, minimum=1)
     if _reuse():
         from rag.models.llm_daemon import find_daemon
@@ -242,7 +247,7 @@ def open_llm(setting: str | None = None, *, model: str | None = None, log_path: 
         daemon = find_daemon()
         if daemon is not None and daemon.model == str(gguf_path()):
             return OpenAIChat(daemon.url, model=model, timeout=timeout), None
-    server = LocalLLMServer(gguf_path(), log_path=log_path, threads=threads)
+    server = LocalLLMServer(gguf_path(), log_path=log_path, threads=threads or pick_threads())
     try:
         url = server.start()
     except LLMError as exc:

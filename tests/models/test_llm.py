@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from rag.errors import LLMError, ModelError
-from rag.models.llm import QWEN_1_5B, _download, check_gguf, gguf_path, is_provisioned
 from rag.models import llm_server
+from rag.models.llm import QWEN_1_5B, _download, check_gguf, gguf_path, is_provisioned
 from rag.models.llm_server import LocalLLMServer, open_llm, pick_threads
 
 
